@@ -1,0 +1,83 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './core/errors.js';
+import { DATASET_NAMES, MODEL_KINDS } from './core/types.js';
+
+/** Backends the tf layer can be forced to; 'auto' tries them in order of speed. */
+export const TF_BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+// Empty strings count as missing, so `FOO= cmd` behaves like an unset FOO.
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const withDefault = <T extends z.ZodTypeAny>(schema: T, value: z.input<T>) =>
+  z.preprocess((v) => (v === '' || v === undefined ? value : v), schema);
+
+const schema = z.object({
+  dataset: withDefault(z.enum(DATASET_NAMES), 'ml-1m'),
+  movielensDir: optionalString,
+  dataDir: withDefault(z.string(), './data'),
+  artifactsUri: withDefault(z.string(), './artifacts'),
+  databaseUrl: optionalString,
+  pgliteDir: optionalString,
+  host: withDefault(z.string(), '0.0.0.0'),
+  port: withDefault(z.coerce.number().int().min(0).max(65535), 8080),
+  apiToken: optionalString,
+  model: withDefault(z.enum(MODEL_KINDS), 'als'),
+  tfBackend: withDefault(z.enum(TF_BACKENDS), 'auto'),
+  workers: withDefault(
+    z.coerce.number().int().min(1).max(64),
+    Math.max(1, Math.min(os.availableParallelism(), 8)),
+  ),
+  logLevel: withDefault(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
+  logFormat: withDefault(z.enum(['text', 'json']), 'text'),
+  gcsEndpoint: optionalString,
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Environment variables and the Config field each one sets (README documents the same table). */
+export const ENV_VARS: Record<string, keyof Config> = {
+  RECSYS_DATASET: 'dataset',
+  MOVIELENS_DIR: 'movielensDir',
+  RECSYS_DATA_DIR: 'dataDir',
+  RECSYS_ARTIFACTS: 'artifactsUri',
+  DATABASE_URL: 'databaseUrl',
+  RECSYS_PGLITE_DIR: 'pgliteDir',
+  HOST: 'host',
+  PORT: 'port',
+  RECSYS_API_TOKEN: 'apiToken',
+  RECSYS_MODEL: 'model',
+  RECSYS_TF_BACKEND: 'tfBackend',
+  RECSYS_WORKERS: 'workers',
+  LOG_LEVEL: 'logLevel',
+  LOG_FORMAT: 'logFormat',
+  STORAGE_EMULATOR_HOST: 'gcsEndpoint',
+};
+
+/**
+ * Parses configuration once from an environment (pure: pass `process.env` from the entry point) and flag
+ * overrides, which win over the environment. Throws ConfigError naming the variable.
+ * @example const config = loadConfig(process.env, { port: 9000 });
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_VARS)) raw[key] = env[name];
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) raw[key] = value;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? '');
+    const envName = Object.entries(ENV_VARS).find(([, k]) => k === key)?.[0] ?? key;
+    throw new ConfigError(envName, issue?.message ?? 'invalid');
+  }
+  const config = parsed.data;
+  return { ...config, pgliteDir: config.pgliteDir ?? path.join(config.dataDir, 'pglite') };
+}
+
+/** The process environment: the one place that reads process.env. */
+export function processEnv(): Record<string, string | undefined> {
+  return process.env;
+}

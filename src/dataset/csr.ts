@@ -1,0 +1,78 @@
+import type { CsrMatrix, Interactions } from './types.js';
+
+/**
+ * Builds a CSR matrix from coordinates by counting sort (O(nnz + rows)), columns sorted within each row.
+ * Duplicate (row, col) pairs are kept as separate entries; the readers reject duplicates upstream.
+ * @example const userItems = buildCsr(nUsers, nItems, i.user, i.item, values);
+ */
+export function buildCsr(
+  nRows: number,
+  nCols: number,
+  rows: Int32Array,
+  cols: Int32Array,
+  values?: Float32Array,
+): CsrMatrix {
+  const nnz = rows.length;
+  if (cols.length !== nnz || (values && values.length !== nnz)) {
+    throw new RangeError(`coordinate arrays differ in length: ${nnz}, ${cols.length}, ${values?.length}`);
+  }
+  // Sort by column first (counting sort), then stable-scatter by row: rows end up with ascending columns.
+  const byCol = countingOrder(cols, nCols);
+  const indptr = new Int32Array(nRows + 1);
+  for (let i = 0; i < nnz; i++) {
+    const r = rows[i] as number;
+    if (!(r >= 0 && r < nRows)) throw new RangeError(`row index ${r} outside 0..${nRows - 1}`);
+    indptr[r + 1]!++;
+  }
+  for (let r = 0; r < nRows; r++) indptr[r + 1]! += indptr[r] as number;
+  const cursor = indptr.slice(0, nRows);
+  const indices = new Int32Array(nnz);
+  const out = new Float32Array(nnz);
+  for (let k = 0; k < nnz; k++) {
+    const i = byCol[k] as number;
+    const dst = cursor[rows[i] as number]!++;
+    indices[dst] = cols[i] as number;
+    out[dst] = values ? (values[i] as number) : 1;
+  }
+  return { nRows, nCols, indptr, indices, values: out };
+}
+
+/** Indices 0..n-1 ordered stably by key (keys in 0..nKeys-1). */
+function countingOrder(keys: Int32Array, nKeys: number): Int32Array {
+  const start = new Int32Array(nKeys + 1);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as number;
+    if (!(k >= 0 && k < nKeys)) throw new RangeError(`column index ${k} outside 0..${nKeys - 1}`);
+    start[k + 1]!++;
+  }
+  for (let k = 0; k < nKeys; k++) start[k + 1]! += start[k] as number;
+  const order = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) order[start[keys[i] as number]!++] = i;
+  return order;
+}
+
+/** The transpose (CSR of columns, i.e. the CSC view), columns sorted within rows. */
+export function transposeCsr(m: CsrMatrix): CsrMatrix {
+  const rows = new Int32Array(m.indices.length);
+  for (let r = 0; r < m.nRows; r++) rows.fill(r, m.indptr[r], m.indptr[r + 1]);
+  return buildCsr(m.nCols, m.nRows, m.indices, rows, m.values);
+}
+
+/**
+ * The user x item matrix of some interactions, with the given per-entry values (1 where omitted).
+ * @example const ui = interactionsToCsr(train, confidence);
+ */
+export function interactionsToCsr(interactions: Interactions, values?: Float32Array): CsrMatrix {
+  return buildCsr(
+    interactions.users.size,
+    interactions.items.size,
+    interactions.user,
+    interactions.item,
+    values,
+  );
+}
+
+/** Number of stored entries in row r. */
+export function rowLength(m: CsrMatrix, r: number): number {
+  return (m.indptr[r + 1] as number) - (m.indptr[r] as number);
+}

@@ -1,0 +1,110 @@
+import type { ProgressListener } from '../core/progress.js';
+import type { ModelKind, TopK } from '../core/types.js';
+import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
+
+/**
+ * What a model is trained on: the user x item matrix (dense indices) whose values are already what the model
+ * consumes (confidence for implicit models, ratings for explicit ALS), and the dataset's encoders.
+ */
+export interface TrainingMatrix {
+  readonly userItems: CsrMatrix;
+  readonly users: IdEncoder;
+  readonly items: IdEncoder;
+}
+
+/** One step of training, reported through `FitOptions.onEpoch` (CLI bar, TUI chart, notebooks). */
+export interface EpochReport {
+  iteration: number;
+  iterations: number;
+  /** Training loss after this iteration, where the model defines one. */
+  loss?: number;
+  /** Wall seconds of this iteration. */
+  seconds: number;
+  /** Model-specific figures (e.g. RMSE for explicit ALS). */
+  metrics?: Record<string, number>;
+}
+
+export interface FitOptions {
+  onEpoch?: (report: EpochReport) => void;
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+}
+
+export interface FitReport {
+  seconds: number;
+  epochs: EpochReport[];
+}
+
+/** A user's items, dense indices, with optional weights (confidence or rating). */
+export interface UserHistory {
+  items: Int32Array;
+  values?: Float32Array;
+}
+
+export interface RecommendOptions {
+  /** Leave out the items the user has in the training matrix (default true). */
+  excludeSeen?: boolean;
+  /** Further items to leave out, one row per entry of `users` (row q for users[q]). */
+  exclude?: CsrMatrix;
+}
+
+/**
+ * A model's weights and settings, everything needed to rebuild it: what the artifact layer writes as TF.js
+ * weights (`arrays`) and manifest fields (`hyperparameters`, `info`).
+ */
+export interface ModelState {
+  kind: ModelKind;
+  /** Bumped when the meaning of `arrays` changes; load refuses other versions. */
+  formatVersion: number;
+  hyperparameters: Record<string, number | string | boolean>;
+  arrays: Record<string, { data: Float32Array | Int32Array; shape: number[] }>;
+  info?: Record<string, unknown>;
+}
+
+/**
+ * The one interface every model implements. Indices in and out are dense; callers map raw ids with the
+ * model's `users` and `items` encoders.
+ */
+export interface Recommender {
+  readonly kind: ModelKind;
+  readonly hyperparameters: Readonly<Record<string, number | string | boolean>>;
+  /** Encoders of the data the model was fit on (throws before fit). */
+  readonly users: IdEncoder;
+  readonly items: IdEncoder;
+  fit(train: TrainingMatrix, options?: FitOptions): Promise<FitReport>;
+  /** Top-k items for each of `users` (dense), from their training history. */
+  recommend(users: Int32Array, k: number, options?: RecommendOptions): Promise<TopK>;
+  /** Top-k items for histories not (or no longer) in the training data; history items are excluded. */
+  recommendForHistories(
+    histories: readonly UserHistory[],
+    k: number,
+    options?: { exclude?: CsrMatrix },
+  ): Promise<TopK>;
+  /** The k most similar items to each of `items` (the item itself excluded). */
+  similarItems(items: Int32Array, k: number): Promise<TopK>;
+  getState(): ModelState;
+  /** Frees the model's tensors. */
+  dispose(): void;
+}
+
+/** Optional ability: latent factors for a new or changed user without retraining. */
+export interface FoldIn {
+  foldIn(history: UserHistory): Float32Array;
+}
+
+export function isFoldIn(model: Recommender): model is Recommender & FoldIn {
+  return typeof (model as Partial<FoldIn>).foldIn === 'function';
+}
+
+/** How the registry builds a model of one kind. */
+export interface ModelFactory<
+  H extends Record<string, number | string | boolean> = Record<string, number | string | boolean>,
+> {
+  readonly kind: ModelKind;
+  readonly description: string;
+  readonly defaults: H;
+  /** Validates and completes hyperparameters (throws ValidationError naming the field). */
+  parseHyperparameters(input: Record<string, unknown>): H;
+  create(hyperparameters?: Partial<H>): Recommender;
+  fromState(state: ModelState, encoders: { users: IdEncoder; items: IdEncoder }): Recommender;
+}
