@@ -19,6 +19,7 @@ export const LAYER_RANK = {
   eval: 5,
   artifacts: 5,
   db: 5,
+  training: 6,
   config: 6,
   serving: 7,
   api: 8,
