@@ -37,8 +37,11 @@ export function buildCsr(
   return { nRows, nCols, indptr, indices, values: out };
 }
 
-/** Indices 0..n-1 ordered stably by key (keys in 0..nKeys-1). */
-function countingOrder(keys: Int32Array, nKeys: number): Int32Array {
+/**
+ * Indices 0..n-1 ordered stably by key (keys in 0..nKeys-1), by counting sort.
+ * @example countingOrder(Int32Array.of(2, 0, 2, 1), 3); // [1, 3, 0, 2]
+ */
+export function countingOrder(keys: Int32Array, nKeys: number): Int32Array {
   const start = new Int32Array(nKeys + 1);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as number;

@@ -6,12 +6,43 @@ import type { IdEncoder } from './types.js';
  * @example const users = createIdEncoder(ratings.userId); users.toDense(42);
  */
 export function createIdEncoder(rawIds: ArrayLike<number>): IdEncoder {
+  const distinct = distinctByPresence(rawIds);
+  if (distinct) return encoderFromSortedUnique(distinct);
   const sorted = Int32Array.from(rawIds).sort();
   let n = 0;
   for (let i = 0; i < sorted.length; i++) {
     if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i] as number;
   }
   return encoderFromSortedUnique(sorted.slice(0, n));
+}
+
+/**
+ * The distinct ids in ascending order by marking a presence table, O(n + span) instead of a sort; undefined
+ * when the id span is too wide for a table (then the caller sorts).
+ */
+function distinctByPresence(rawIds: ArrayLike<number>): Int32Array | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < rawIds.length; i++) {
+    const v = rawIds[i] as number;
+    if (!Number.isInteger(v)) return undefined;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const span = max - min + 1;
+  if (!(span > 0 && span <= Math.max(1 << 20, rawIds.length * 4))) return undefined;
+  const present = new Uint8Array(span);
+  let n = 0;
+  for (let i = 0; i < rawIds.length; i++) {
+    const k = (rawIds[i] as number) - min;
+    if (present[k] === 0) {
+      present[k] = 1;
+      n++;
+    }
+  }
+  const out = new Int32Array(n);
+  for (let k = 0, d = 0; k < span; k++) if (present[k] === 1) out[d++] = k + min;
+  return out;
 }
 
 /** An encoder over ids that are already sorted ascending and distinct (e.g. read back from an artifact). */

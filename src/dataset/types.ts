@@ -40,3 +40,14 @@ export interface Interactions {
   /** Seconds since the epoch, or null when the source has no timestamps. */
   readonly timestamp: Float64Array | null;
 }
+
+/**
+ * What a model trains on: the user x item matrix whose values are what the model consumes (confidence for
+ * implicit models, ratings for explicit ALS) and the dataset's encoders. The same shape as `TrainingMatrix` in
+ * src/models/types.ts (declared here too because the dataset layer may not import from models).
+ */
+export interface TrainingMatrix {
+  readonly userItems: CsrMatrix;
+  readonly users: IdEncoder;
+  readonly items: IdEncoder;
+}
