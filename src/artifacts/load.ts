@@ -1,7 +1,8 @@
-import { ArtifactIntegrityError, NotFoundError, NotSupportedError } from '../core/errors.js';
+import { ArtifactIntegrityError, NotFoundError } from '../core/errors.js';
 import type { ModelKind } from '../core/types.js';
 import { encoderFromSortedUnique } from '../dataset/encoder.js';
 import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
+import { getModelFactory } from '../models/registry.js';
 import type { ModelFactory, ModelState, Recommender } from '../models/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { tf } from '../tf/tf.js';
@@ -74,9 +75,7 @@ export async function loadArtifact(
   const movieBytes = files.get(MOVIES_JSON);
   const movies = movieBytes ? decodeMovies(movieBytes, where(MOVIES_JSON)) : null;
 
-  // TODO(registry): default to getModelFactory(kind) from src/models/registry.ts once it lands.
-  const factory = options.factory;
-  if (!factory) throw new NotSupportedError('loadArtifact', `${kind} without a factory until the registry lands`);
+  const factory = options.factory ?? getModelFactory(kind);
   const model = factory.fromState(state, { users, items });
   const location = store.localPath(prefix) ?? `${store.uri}/${prefix}`;
   return { model, manifest, ref: { kind, version: resolved, prefix, location }, seen, movies };
