@@ -1,0 +1,71 @@
+import Koa from 'koa';
+import type { Logger } from '../core/log.js';
+import type { RecommendationService } from '../serving/service.js';
+import { bodyLimit } from './middleware/body-limit.js';
+import { errorMiddleware } from './middleware/errors.js';
+import { requestContext } from './middleware/request-context.js';
+import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import { buildOpenApiDocument, type ApiInfo } from './openapi.js';
+import type { AnyRouteSpec } from './route-spec.js';
+import { mountRoutes } from './router.js';
+import { adminRoutes } from './routes/admin.js';
+import { docsRoutes } from './routes/docs.js';
+import { movieRoutes } from './routes/movies.js';
+import { opsRoutes } from './routes/ops.js';
+import { userRoutes } from './routes/users.js';
+
+/** Request bodies are a rating or a profile: 16 KiB is generous. */
+export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
+
+export interface AppDeps {
+  service: RecommendationService;
+  logger: Logger;
+  /** Bearer token writes need; undefined refuses every write. */
+  apiToken: string | undefined;
+  bodyLimitBytes?: number;
+  /** Defaults to a fresh registry per app. */
+  metrics?: ApiMetrics;
+  info?: ApiInfo;
+}
+
+/**
+ * Every route of the API, in the order they are mounted (the OpenAPI document lists the same).
+ * @example const routes = apiRoutes(service, metrics, () => document);
+ */
+export function apiRoutes(
+  service: RecommendationService,
+  metrics: ApiMetrics,
+  document: () => unknown,
+): AnyRouteSpec[] {
+  return [
+    ...userRoutes(service),
+    ...movieRoutes(service),
+    ...adminRoutes(service),
+    ...opsRoutes(service, metrics),
+    ...docsRoutes(document),
+  ];
+}
+
+/**
+ * Builds the Koa app; it never listens (see `serve.ts`), so tests and benchmarks mount it on their own
+ * servers. Middleware order: request id + access log + metrics (never throws), the error middleware (first
+ * one that can throw; everything below becomes a JSON error), the body size limit, then the routes.
+ * @example const app = createApp({ service, logger, apiToken: config.apiToken }); http.createServer(app.callback());
+ */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  const metrics = deps.metrics ?? createApiMetrics(() => deps.service.model());
+  const info = deps.info ?? { title: 'recsys', version: '0.1.0', description: 'MovieLens recommendations' };
+  let document: unknown;
+  const routes = apiRoutes(deps.service, metrics, () => (document ??= buildOpenApiDocument(routes, info)));
+  // Koa reports errors it could not hand to a middleware (a client that hung up mid-body) here.
+  app.on('error', (error: unknown) =>
+    deps.logger.warn('connection error', { error: error instanceof Error ? error.message : String(error) }),
+  );
+  app.use(requestContext(deps.logger, metrics.observe));
+  app.use(errorMiddleware(deps.logger));
+  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  app.use(bodyLimit(limit));
+  mountRoutes(app, routes, { bodyLimitBytes: limit, apiToken: deps.apiToken });
+  return app;
+}

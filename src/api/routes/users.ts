@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import type { RecommendationService } from '../../serving/service.js';
+import { defineRoute, type AnyRouteSpec } from '../route-spec.js';
+import { INT32_MAX, idParams, integerString, kQuery, movieListSchema } from '../schemas.js';
+
+const ratingSchema = z
+  .object({
+    movieId: z.number().int(),
+    rating: z.number().nullable().openapi({ description: 'null for implicit-only data' }),
+    ratedAt: z.string().nullable().openapi({ format: 'date-time' }),
+  })
+  .openapi('Rating');
+
+const newRatingSchema = z
+  .object({
+    movieId: z.number().int().min(1).max(INT32_MAX),
+    rating: z
+      .number()
+      .min(0.5)
+      .max(5)
+      .multipleOf(0.5)
+      .openapi({ description: 'MovieLens stars: 0.5 to 5 in steps of 0.5' }),
+  })
+  .strict()
+  .openapi('NewRating');
+
+const newUserSchema = z
+  .object({
+    gender: z.enum(['M', 'F']).optional(),
+    age: z.number().int().min(1).max(120).optional(),
+    occupation: z.string().min(1).max(64).optional(),
+    zip: z.string().min(1).max(16).optional(),
+  })
+  .strict()
+  .openapi('NewUser');
+
+const limitQuery = z.object({
+  limit: integerString(1, 10_000)
+    .optional()
+    .transform((limit) => limit ?? 1_000)
+    .openapi({ description: 'most ratings returned, newest first (default 1000)' }),
+});
+
+const unknownUser = { status: 404, description: 'no user with this id' };
+
+/**
+ * Routes of the users resource: recommendations, ratings (read and write) and sign-up.
+ * @example mountRoutes(app, userRoutes(service), options);
+ */
+export function userRoutes(service: RecommendationService): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/users/{id}/recommendations',
+      summary: 'Top-k movies for a user, never one the user rated',
+      tags: ['users'],
+      errors: [unknownUser, { status: 503, description: 'no model loaded yet' }],
+      validate: { params: idParams, query: kQuery, response: movieListSchema },
+      handler: async ({ params, query }) => ({
+        movies: (await service.recommendForUser(params.id, query.k)).map(({ id, title, genre }) => ({
+          id,
+          title,
+          genre,
+        })),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/users/{id}/ratings',
+      summary: "A user's ratings, newest first",
+      tags: ['users'],
+      errors: [unknownUser],
+      validate: {
+        params: idParams,
+        query: limitQuery,
+        response: z.object({ ratings: z.array(ratingSchema) }),
+      },
+      handler: async ({ params, query }) => ({
+        ratings: (await service.ratingsOf(params.id)).slice(0, query.limit).map((r) => ({
+          movieId: r.movieId,
+          rating: r.rating,
+          ratedAt: r.ratedAt?.toISOString() ?? null,
+        })),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/users/{id}/ratings',
+      summary: 'Rate a movie (replaces an earlier rating); the next recommendations reflect it at once',
+      tags: ['users'],
+      auth: true,
+      status: 201,
+      errors: [{ status: 404, description: 'no such user or movie' }],
+      validate: {
+        params: idParams,
+        body: newRatingSchema,
+        response: ratingSchema.extend({ userId: z.number().int() }),
+      },
+      handler: async ({ params, body }) => {
+        const stored = await service.rate(params.id, body.movieId, body.rating);
+        return {
+          userId: params.id,
+          movieId: stored.movieId,
+          rating: stored.rating,
+          ratedAt: stored.ratedAt?.toISOString() ?? null,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/users',
+      summary: 'Create a user (profile fields optional); returns the new id',
+      tags: ['users'],
+      auth: true,
+      status: 201,
+      validate: { body: newUserSchema, response: z.object({ id: z.number().int() }) },
+      handler: async ({ body }) => ({ id: await service.createUser(body) }),
+    }),
+  ];
+}

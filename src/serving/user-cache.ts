@@ -1,0 +1,76 @@
+import type { RatedMovie } from './ports.js';
+
+/** What the service remembers of one user between requests. */
+export interface UserState {
+  ratings: readonly RatedMovie[];
+  /** When the ratings were read from the database (ms, the cache's clock). */
+  fetchedAt: number;
+  /** The ranking computed from these ratings, for one model version (top MAX_K movie ids). */
+  ranked?: { version: string; ids: readonly number[] };
+}
+
+export interface UserCacheOptions {
+  /** Users kept at most; the least recently used go first. */
+  capacity: number;
+  /**
+   * How long ratings read from the database are trusted. Ratings posted through this service invalidate at
+   * once; the TTL bounds how late a rating written by another process (another pod, `psql`) shows up.
+   * 0 reads the database on every request.
+   */
+  ttlMs: number;
+  now?: () => number;
+}
+
+/**
+ * A bounded LRU of users' ratings and rankings with a freshness limit. A Map keeps insertion order, so
+ * re-inserting on each hit makes its first key the least recently used.
+ * @example const cache = new UserCache({ capacity: 50_000, ttlMs: 1000 }); cache.get(1)?.ranked;
+ */
+export class UserCache {
+  private readonly entries = new Map<number, UserState>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: UserCacheOptions) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** The clock reading to stamp new entries with. */
+  time(): number {
+    return this.now();
+  }
+
+  /** The user's state if it is still fresh. */
+  get(userId: number): UserState | undefined {
+    const state = this.entries.get(userId);
+    if (!state) return undefined;
+    if (this.now() - state.fetchedAt > this.options.ttlMs) {
+      this.entries.delete(userId);
+      return undefined;
+    }
+    this.entries.delete(userId);
+    this.entries.set(userId, state);
+    return state;
+  }
+
+  set(userId: number, state: UserState): void {
+    if (this.options.ttlMs <= 0 || this.options.capacity <= 0) return;
+    this.entries.delete(userId);
+    this.entries.set(userId, state);
+    while (this.entries.size > this.options.capacity) {
+      const oldest = this.entries.keys().next().value as number;
+      this.entries.delete(oldest);
+    }
+  }
+
+  invalidate(userId: number): void {
+    this.entries.delete(userId);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
