@@ -118,9 +118,7 @@ describe('trainToArtifact', () => {
       loaded.seen!.indices.subarray(loaded.seen!.indptr[user], loaded.seen!.indptr[user + 1]),
     );
     const all = Int32Array.of(user);
-    const withSeen = await loaded.model.recommend(all, 50, {
-      exclude: { ...loaded.seen!, ...rowOf(loaded.seen!, user) },
-    });
+    const withSeen = await loaded.model.recommend(all, 50, { exclude: rowsOf(loaded.seen!, all) });
     const positivesOnly = await loaded.model.recommend(all, 50);
     // User 1 rated some popular movies below 4: only the seen matrix keeps them out.
     expect(Array.from(positivesOnly.ids).some((i) => rated.has(i))).toBe(true);
