@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { AppError, EXIT_CODES } from '../core/errors.js';
+import { register as registerDb } from './db.js';
 
 /**
  * Builds the `recsys` program. Each command group lives in its own file exporting `register(program)`.
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .option('--verbose', 'print stack traces on errors')
     .showHelpAfterError();
   // command groups register here, one line each
+  registerDb(program);
   return program;
 }
 
