@@ -16,23 +16,44 @@ export function buildCsr(
   if (cols.length !== nnz || (values && values.length !== nnz)) {
     throw new RangeError(`coordinate arrays differ in length: ${nnz}, ${cols.length}, ${values?.length}`);
   }
-  // Sort by column first (counting sort), then stable-scatter by row: rows end up with ascending columns.
-  const byCol = countingOrder(cols, nCols);
+  // Two stable counting scatters (a radix sort on (row, col)): first bucket (row, value) by column, then
+  // bucket those by row, so rows end up with ascending columns. Each pass reads its input sequentially and
+  // writes into one stream per bucket, which keeps caches warm on 25M entries (an index-order pass that reads
+  // the coordinates at random was 3-4x slower there).
+  const colStart = new Int32Array(nCols + 1);
   const indptr = new Int32Array(nRows + 1);
   for (let i = 0; i < nnz; i++) {
     const r = rows[i] as number;
+    const c = cols[i] as number;
     if (!(r >= 0 && r < nRows)) throw new RangeError(`row index ${r} outside 0..${nRows - 1}`);
+    if (!(c >= 0 && c < nCols)) throw new RangeError(`column index ${c} outside 0..${nCols - 1}`);
     indptr[r + 1]!++;
+    colStart[c + 1]!++;
   }
   for (let r = 0; r < nRows; r++) indptr[r + 1]! += indptr[r] as number;
+  for (let c = 0; c < nCols; c++) colStart[c + 1]! += colStart[c] as number;
+  const rowsByCol = new Int32Array(nnz);
+  const valuesByCol = new Float32Array(nnz);
+  if (values) {
+    for (let i = 0; i < nnz; i++) {
+      const dst = colStart[cols[i] as number]!++;
+      rowsByCol[dst] = rows[i] as number;
+      valuesByCol[dst] = values[i] as number;
+    }
+  } else {
+    for (let i = 0; i < nnz; i++) rowsByCol[colStart[cols[i] as number]!++] = rows[i] as number;
+    valuesByCol.fill(1);
+  }
   const cursor = indptr.slice(0, nRows);
   const indices = new Int32Array(nnz);
   const out = new Float32Array(nnz);
-  for (let k = 0; k < nnz; k++) {
-    const i = byCol[k] as number;
-    const dst = cursor[rows[i] as number]!++;
-    indices[dst] = cols[i] as number;
-    out[dst] = values ? (values[i] as number) : 1;
+  // After the scatter, colStart[c] is where column c ends: walk the columns in order.
+  for (let c = 0, k = 0; c < nCols; c++) {
+    for (const end = colStart[c] as number; k < end; k++) {
+      const dst = cursor[rowsByCol[k] as number]!++;
+      indices[dst] = c;
+      out[dst] = valuesByCol[k] as number;
+    }
   }
   return { nRows, nCols, indptr, indices, values: out };
 }

@@ -129,8 +129,8 @@ describe.each(SPLIT_STRATEGIES)('%s on ml-100k', (strategy) => {
       pairKeys(split.validation),
       pairKeys(split.test),
     ];
-    for (const key of test) expect(train.has(key) || validation.has(key)).toBe(false);
-    for (const key of validation) expect(train.has(key)).toBe(false);
+    expect([...test].filter((key) => train.has(key) || validation.has(key))).toEqual([]);
+    expect([...validation].filter((key) => train.has(key))).toEqual([]);
     const { dropped } = split.report;
     expect(train.size + validation.size + test.size + dropped.validation + dropped.test).toBe(100_000);
     expect(split.validation.user.length).toBeGreaterThan(0);
