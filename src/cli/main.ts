@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { AppError, EXIT_CODES } from '../core/errors.js';
 import { register as registerDb } from './db.js';
+import { registerEvaluate } from './evaluate.js';
+import { registerTune } from './tune.js';
 
 /**
  * Builds the `recsys` program. Each command group lives in its own file exporting `register(program)`.
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   // command groups register here, one line each
   registerDb(program);
+  registerEvaluate(program);
+  registerTune(program);
   return program;
 }
 
