@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { AppError, EXIT_CODES } from '../core/errors.js';
 import { register as registerDb } from './db.js';
 import { registerEvaluate } from './evaluate.js';
+import { registerGenerate } from './generate.js';
 import { registerTune } from './tune.js';
 
 /**
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   // command groups register here, one line each
   registerDb(program);
   registerEvaluate(program);
+  registerGenerate(program);
   registerTune(program);
   return program;
 }
