@@ -86,11 +86,11 @@ describe('runExperiment on ml-100k (seed protocol)', () => {
     const knn = report.models.itemknn!;
     const pop = report.models.popularity!;
     expect(knn['precision@10']).toBeGreaterThan(10 * randomPrecision);
-    expect(knn['ndcg@10']).toBeGreaterThan(pop['ndcg@10']);
-    expect(knn['recall@10']).toBeGreaterThan(pop['recall@10']);
+    expect(knn['ndcg@10']).toBeGreaterThan(pop['ndcg@10']!);
+    expect(knn['recall@10']).toBeGreaterThan(pop['recall@10']!);
     // Popularity recommends the head of the catalogue: less coverage and more popular items than item-kNN.
-    expect(pop['coverage@10']).toBeLessThan(knn['coverage@10']);
-    expect(pop['meanPopularity@10']).toBeGreaterThan(knn['meanPopularity@10']);
+    expect(pop['coverage@10']).toBeLessThan(knn['coverage@10']!);
+    expect(pop['meanPopularity@10']).toBeGreaterThan(knn['meanPopularity@10']!);
   });
 
   it("meets issue 5's quality floor: reference NDCG@10 minus 5% (popularity 0.0698, item-kNN 0.0910)", () => {
