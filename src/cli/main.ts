@@ -4,6 +4,10 @@ import { register as registerDb } from './db.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerGenerate } from './generate.js';
 import { registerTune } from './tune.js';
+import { registerArtifactCommands } from './artifacts.js';
+import { registerRecommendCommand } from './recommend.js';
+import { registerSimilarCommand } from './similar.js';
+import { registerTrainCommand } from './train.js';
 
 /**
  * Builds the `recsys` program. Each command group lives in its own file exporting `register(program)`.
@@ -19,6 +23,10 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerGenerate(program);
   registerTune(program);
+  registerTrainCommand(program);
+  registerRecommendCommand(program);
+  registerSimilarCommand(program);
+  registerArtifactCommands(program);
   return program;
 }
 
