@@ -1,0 +1,82 @@
+import type { Logger } from '../core/log.js';
+import type { Config } from '../config.js';
+import { createDatabase, type Database } from '../db/client.js';
+import { servingDataFromDatabase } from '../serving/data-source.js';
+import { artifactModelSource } from '../serving/model-source.js';
+import {
+  createRecommendationService,
+  type RecommendationService,
+  type RecommendationServiceOptions,
+} from '../serving/service.js';
+import { createStore } from '../storage/store.js';
+import { initBackend, type BackendName } from '../tf/backend.js';
+import { createApp } from './app.js';
+import { listen } from './listen.js';
+
+export interface ApiServerOptions {
+  config: Config;
+  logger: Logger;
+  /** Bearer token for writes (see resolveApiToken); undefined refuses every write. */
+  apiToken: string | undefined;
+  /** An open, migrated database to use (and close on stop); opened from the config when absent. */
+  database?: Database;
+  userCache?: RecommendationServiceOptions['userCache'];
+  watchIntervalMs?: number;
+}
+
+export interface ApiServer {
+  readonly url: string;
+  readonly port: number;
+  readonly service: RecommendationService;
+  /**
+   * Graceful stop: no new connections, in-flight requests finish (cut after `graceMs`), then the service
+   * lets its model go and the database pool closes. Idempotent.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Wires config -> TF backend -> database -> artifact store -> recommendation service -> Koa app, and listens
+ * on `config.host:config.port`. Process signals are the caller's business (see `recsys serve`).
+ * @example const server = await startApiServer({ config, logger, apiToken }); await server.close();
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { config, logger } = options;
+  await initBackend(config.tfBackend as BackendName | 'auto', logger);
+  const database =
+    options.database ??
+    (await createDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir as string }));
+  let service: RecommendationService | undefined;
+  try {
+    service = createRecommendationService({
+      data: servingDataFromDatabase(database),
+      models: artifactModelSource(createStore(config.artifactsUri), config.model),
+      logger,
+      ...(options.userCache ? { userCache: options.userCache } : {}),
+      ...(options.watchIntervalMs !== undefined ? { watchIntervalMs: options.watchIntervalMs } : {}),
+    });
+    await service.start();
+    const app = createApp({ service, logger, apiToken: options.apiToken });
+    const running = await listen(app, config.host, config.port);
+    logger.info('listening', { url: running.url, database: database.kind, model: config.model });
+    const ready = service;
+    let closing: Promise<void> | undefined;
+    return {
+      url: running.url,
+      port: running.port,
+      service: ready,
+      close(graceMs) {
+        closing ??= (async () => {
+          await running.close(graceMs);
+          await ready.close();
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await service?.close();
+    await database.close();
+    throw error;
+  }
+}

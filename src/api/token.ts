@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** Where `npm start` keeps the generated write token: `<data dir>/api-token`. */
+export function apiTokenFile(dataDir: string): string {
+  return path.join(dataDir, 'api-token');
+}
+
+export interface ResolvedToken {
+  /** The token writes need, or undefined (every write refused). */
+  token: string | undefined;
+  source: 'environment' | 'file' | 'generated' | 'none';
+  /** The token file, when the token came from one. */
+  file?: string;
+}
+
+/**
+ * The bearer token for writes: RECSYS_API_TOKEN when set; otherwise the one in `<data dir>/api-token`; when
+ * there is none and `generate` is set, a new random one written there with mode 0600 (created exclusively, so
+ * two processes starting at once end up with the same token). Callers log where the token is, never the token.
+ * @example const { token, file } = await resolveApiToken({ configured: config.apiToken, dataDir: config.dataDir, generate: true });
+ */
+export async function resolveApiToken(options: {
+  configured: string | undefined;
+  dataDir: string;
+  generate: boolean;
+}): Promise<ResolvedToken> {
+  if (options.configured) return { token: options.configured, source: 'environment' };
+  const file = apiTokenFile(options.dataDir);
+  const existing = await readToken(file);
+  if (existing) return { token: existing, source: 'file', file };
+  if (!options.generate) return { token: undefined, source: 'none' };
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const token = randomBytes(32).toString('base64url');
+  try {
+    await fs.writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    return { token, source: 'generated', file };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const raced = await readToken(file);
+    return raced ? { token: raced, source: 'file', file } : { token: undefined, source: 'none' };
+  }
+}
+
+async function readToken(file: string): Promise<string | undefined> {
+  try {
+    const text = (await fs.readFile(file, 'utf8')).trim();
+    return text === '' ? undefined : text;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}

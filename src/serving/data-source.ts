@@ -1,0 +1,65 @@
+import type { Database } from '../db/client.js';
+import {
+  createMoviesRepository,
+  createRatingsRepository,
+  createUsersRepository,
+  type MoviesRepository,
+  type RatingsRepository,
+  type UsersRepository,
+} from '../db/repositories/index.js';
+import type { ServingData } from './ports.js';
+
+export interface ServingRepositories {
+  movies: MoviesRepository;
+  users: UsersRepository;
+  ratings: RatingsRepository;
+}
+
+/**
+ * The db layer as the service's ServingData: the repositories for rows, and one aggregate (positive ratings
+ * per movie, for the popularity fallback) as SQL over the same database, since no repository offers it.
+ * @example const data = servingDataFromDatabase(db); const service = createRecommendationService({ data, ... });
+ */
+export function servingDataFromDatabase(
+  db: Database,
+  repositories: ServingRepositories = {
+    movies: createMoviesRepository(db),
+    users: createUsersRepository(db),
+    ratings: createRatingsRepository(db),
+  },
+): ServingData {
+  const { movies, users, ratings } = repositories;
+  return {
+    async movies() {
+      return (await movies.all()).map((m) => ({ id: m.id, title: m.title, genre: m.genres, year: m.year }));
+    },
+    async positiveCounts(minRating) {
+      const rows = await db.query<{ movie_id: number; count: number }>(
+        Number.isFinite(minRating)
+          ? 'SELECT movie_id, count(*)::int AS count FROM ratings WHERE rating IS NULL OR rating >= $1 GROUP BY movie_id'
+          : 'SELECT movie_id, count(*)::int AS count FROM ratings GROUP BY movie_id',
+        Number.isFinite(minRating) ? [minRating] : [],
+      );
+      return rows.map((r) => ({ movieId: Number(r.movie_id), count: Number(r.count) }));
+    },
+    userExists: (userId) => users.exists(userId),
+    async ratingsOf(userId) {
+      // The repository gives oldest first; the API shows newest first.
+      return (await ratings.forUser(userId)).reverse().map((r) => ({
+        movieId: r.movieId,
+        rating: r.rating,
+        ratedAt: r.ratedAt,
+      }));
+    },
+    async rate(userId, movieId, rating) {
+      const stored = await ratings.upsert({ userId, movieId, rating });
+      return { movieId: stored.movieId, rating: stored.rating, ratedAt: stored.ratedAt };
+    },
+    async createUser(profile) {
+      return (await users.create(profile)).id;
+    },
+    async ping() {
+      await db.query('SELECT 1');
+    },
+  };
+}

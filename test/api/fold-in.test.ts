@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ApiServer } from '../../src/api/serve.js';
+import { loadArtifact } from '../../src/artifacts/load.js';
+import { topKRow } from '../../src/core/types.js';
+import type { DatasetTables } from '../../src/data/schema.js';
+import { createRatingsRepository } from '../../src/db/repositories/index.js';
+import { createStore } from '../../src/storage/store.js';
+import { describeEachEngine } from '../db/support.js';
+import {
+  call,
+  loadMl100k,
+  seed,
+  startTestServer,
+  tempDir,
+  TEST_MODEL,
+  trainTestArtifact,
+  type Json,
+} from './support.js';
+
+const TOKEN = 'fold-in-test-token';
+
+let tables: DatasetTables;
+let artifactsDir: string;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  const data = await tempDir('foldin-data');
+  const artifacts = await tempDir('foldin-artifacts');
+  cleanups.push(data.remove, artifacts.remove);
+  tables = await loadMl100k(data.dir);
+  artifactsDir = artifacts.dir;
+  await trainTestArtifact(artifactsDir, tables);
+});
+
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+/** Popularity computed here from the raw tables: positives (rating >= 4) per movie, ties to the lower id. */
+function popularMovies(k: number): number[] {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < tables.ratings.length; i++) {
+    if ((tables.ratings.rating?.[i] ?? 5) >= 4) {
+      const id = tables.ratings.movieId[i] as number;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, k)
+    .map(([id]) => id);
+}
+
+/** What the served model itself answers for a history of 5-star ratings (fold-in), as raw ids. */
+async function modelAnswer(positives: number[], excluded: number[], k: number): Promise<number[]> {
+  const { model } = await loadArtifact(createStore(artifactsDir), TEST_MODEL);
+  try {
+    const items = Int32Array.from(positives.map((id) => model.items.toDense(id)));
+    const exclude = Int32Array.from(excluded.map((id) => model.items.toDense(id)).sort((a, b) => a - b));
+    const top = await model.recommendForHistories(
+      [{ items, values: new Float32Array(items.length).fill(1) }],
+      k,
+      {
+        exclude: {
+          nRows: 1,
+          nCols: model.items.size,
+          indptr: Int32Array.of(0, exclude.length),
+          indices: exclude,
+          values: new Float32Array(exclude.length).fill(1),
+        },
+      },
+    );
+    return topKRow(top, 0).ids.map((dense) => model.items.toRaw(dense));
+  } finally {
+    model.dispose();
+  }
+}
+
+const ids = (body: Json): number[] => body.movies.map((m: Json) => m.id);
+
+describeEachEngine('fold-in: ratings change recommendations at once, without retraining', (engine) => {
+  let server: ApiServer;
+  let url: string;
+
+  beforeAll(async () => {
+    await seed(engine.db(), tables);
+    server = await startTestServer({ db: engine.db(), artifactsDir, apiToken: TOKEN, ttlMs: 0 });
+    url = server.url;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('a new user gets popularity, then exactly what the model folds in from the ratings they post', async () => {
+    const { body: user } = await call(`${url}/users`, { method: 'POST', token: TOKEN });
+    const cold = await call(`${url}/users/${user.id}/recommendations?k=10`);
+    expect(ids(cold.body)).toEqual(popularMovies(10));
+
+    const toyStory = 1;
+    const posted = await call(`${url}/users/${user.id}/ratings`, {
+      method: 'POST',
+      token: TOKEN,
+      body: { movieId: toyStory, rating: 5 },
+    });
+    expect(posted.status).toBe(201);
+    const warm = ids((await call(`${url}/users/${user.id}/recommendations?k=10`)).body);
+    expect(warm).not.toContain(toyStory);
+    expect(warm).toEqual(await modelAnswer([toyStory], [toyStory], 10));
+    expect(warm).not.toEqual(ids(cold.body));
+
+    // A low rating is not a positive, but the movie is never recommended again.
+    const disliked = warm[0] as number;
+    await call(`${url}/users/${user.id}/ratings`, {
+      method: 'POST',
+      token: TOKEN,
+      body: { movieId: disliked, rating: 1 },
+    });
+    const after = ids((await call(`${url}/users/${user.id}/recommendations?k=10`)).body);
+    expect(after).not.toContain(disliked);
+    expect(after).toEqual(await modelAnswer([toyStory], [toyStory, disliked], 10));
+  });
+
+  it("a known user's posted rating changes the next recommendations and the rated movie never comes back", async () => {
+    const before = ids((await call(`${url}/users/7/recommendations?k=100`)).body);
+    const top = before[0] as number;
+    const posted = await call(`${url}/users/7/ratings`, {
+      method: 'POST',
+      token: TOKEN,
+      body: { movieId: top, rating: 5 },
+    });
+    expect(posted.status).toBe(201);
+    const after = ids((await call(`${url}/users/7/recommendations?k=100`)).body);
+    expect(after).toHaveLength(100);
+    expect(after).not.toContain(top);
+    expect(after).not.toEqual(before.slice(1));
+  });
+
+  it('ratings written to the database by another process count on the next request (cache TTL 0)', async () => {
+    const before = ids((await call(`${url}/users/9/recommendations?k=5`)).body);
+    await createRatingsRepository(engine.db()).upsert({ userId: 9, movieId: before[0] as number, rating: 4 });
+    const after = ids((await call(`${url}/users/9/recommendations?k=5`)).body);
+    expect(after).not.toContain(before[0]);
+  });
+});
