@@ -58,7 +58,10 @@ export async function trainToArtifact(options: TrainToArtifactOptions): Promise<
 
 function trainingFigures(trained: Omit<TrainedModel, 'model' | 'seen'>): Record<string, number | string> {
   const last = trained.epochs[trained.epochs.length - 1];
+  // `threshold` and `weighting` tell the serving layer how to turn a user's new ratings into a history.
   return {
+    threshold: trained.values.threshold,
+    weighting: trained.values.weighting,
     fit_seconds: Number(trained.fitSeconds.toFixed(3)),
     iterations: trained.epochs.length,
     positives: trained.dataset.positives,

@@ -53,6 +53,8 @@ export interface TrainedModel {
   metrics: Record<string, number> | null;
   /** What was measured and how, when `evaluate` was set. */
   evaluation: { split: string; report: ExperimentReport } | null;
+  /** How ratings became training values: binary positives at `threshold` ('none': every interaction). */
+  values: { weighting: 'binary'; threshold: number | 'none' };
   fitSeconds: number;
   epochs: EpochReport[];
   hyperparameters: Record<string, number | string | boolean>;
@@ -90,10 +92,11 @@ export async function trainOnDataset(options: TrainOnDatasetOptions): Promise<Tr
   }
 
   const all = interactionsFromRatings(options.tables.ratings);
-  const train = trainingMatrix(all, {
+  const values = {
     weighting: 'binary',
     threshold: all.rating ? DEFAULT_POSITIVE_THRESHOLD : 'none',
-  });
+  } as const;
+  const train = trainingMatrix(all, values);
   const seen = interactionsToCsr(all);
   const model = factory.create(hyperparameters);
   try {
@@ -109,6 +112,7 @@ export async function trainOnDataset(options: TrainOnDatasetOptions): Promise<Tr
       seen,
       metrics,
       evaluation,
+      values,
       fitSeconds,
       epochs: fit.epochs,
       hyperparameters: { ...model.hyperparameters },

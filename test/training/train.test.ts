@@ -60,6 +60,19 @@ describe('trainOnDataset', () => {
     }
   });
 
+  it('treats every interaction as a positive on implicit-only data (no ratings)', async () => {
+    const implicit = { ...tables, ratings: { ...tables.ratings, rating: null } };
+    const trained = await trainOnDataset({
+      tables: implicit,
+      dataset: 'ml-100k-implicit',
+      kind: 'popularity',
+    });
+    trained.model.dispose();
+    expect(trained.values).toEqual({ weighting: 'binary', threshold: 'none' });
+    expect(trained.dataset.positives).toBe(100_000);
+    expect(trained.dataset.hash).not.toBe(datasetFingerprint(tables.ratings));
+  });
+
   it('with evaluate, carries test metrics measured under the seed protocol', async () => {
     const trained = await trainOnDataset({ tables, dataset: 'ml-100k', kind: 'popularity', evaluate: true });
     trained.model.dispose();
@@ -111,6 +124,7 @@ describe('trainToArtifact', () => {
     });
     expect(first.manifest.seen).toEqual({ nnz: 100_000 });
     expect(first.manifest.movies).toBe(1682);
+    expect(first.manifest.training).toMatchObject({ threshold: 4, weighting: 'binary', iterations: 1 });
 
     const loaded = await loadArtifact(store, 'popularity');
     const user = loaded.model.users.toDense(1);
