@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { AppError, EXIT_CODES } from '../core/errors.js';
+import { registerDataCommands } from './data.js';
 import { register as registerDb } from './db.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerGenerate } from './generate.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .option('--verbose', 'print stack traces on errors')
     .showHelpAfterError();
   // command groups register here, one line each
+  registerDataCommands(program);
   registerDb(program);
   registerEvaluate(program);
   registerGenerate(program);
