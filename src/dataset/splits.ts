@@ -34,7 +34,7 @@ export const SPLIT_STRATEGIES: readonly SplitStrategy[] = [
   'random-fraction',
 ];
 
-interface LeaveN {
+export interface LeaveN {
   /** Interactions per user to test (>= 1). */
   test: number;
   /** Interactions per user to validation, taken just before the test ones (default 0). */
@@ -43,7 +43,7 @@ interface LeaveN {
   minHistory?: number;
 }
 
-interface Fraction {
+export interface Fraction {
   /** Share of each user's interactions to test, in (0, 1). */
   testFraction: number;
   /** Share to validation (default 0); testFraction + validationFraction < 1. */
