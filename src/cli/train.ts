@@ -80,9 +80,11 @@ export function registerTrainCommand(program: Command): void {
       dataDir: options.dataDir,
     });
     // Validated before any data is read, so a typo fails at once.
-    const hyperparameters = getModelFactory(config.model).parseHyperparameters(
-      collectHyperparameters(raw, flags, options.param),
-    );
+    const factory = getModelFactory(config.model);
+    const given = collectHyperparameters(raw, flags, options.param);
+    // A model that can use worker threads gets RECSYS_WORKERS unless the flag says otherwise.
+    if ('workers' in factory.defaults && given.workers === undefined) given.workers = config.workers;
+    const hyperparameters = factory.parseHyperparameters(given);
     const store = createStore(config.artifactsUri);
     await initBackend(config.tfBackend, logger);
     const onProgress = createProgressRenderer();

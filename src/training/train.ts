@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/errors.js';
 import type { ProgressListener } from '../core/progress.js';
 import type { ModelKind } from '../core/types.js';
 import type { DatasetTables } from '../data/schema.js';
@@ -53,8 +54,8 @@ export interface TrainedModel {
   metrics: Record<string, number> | null;
   /** What was measured and how, when `evaluate` was set. */
   evaluation: { split: string; report: ExperimentReport } | null;
-  /** How ratings became training values: binary positives at `threshold` ('none': every interaction). */
-  values: { weighting: 'binary'; threshold: number | 'none' };
+  /** How ratings became training values (see trainingValues). */
+  values: TrainingValues;
   fitSeconds: number;
   epochs: EpochReport[];
   hyperparameters: Record<string, number | string | boolean>;
@@ -92,10 +93,7 @@ export async function trainOnDataset(options: TrainOnDatasetOptions): Promise<Tr
   }
 
   const all = interactionsFromRatings(options.tables.ratings);
-  const values = {
-    weighting: 'binary',
-    threshold: all.rating ? DEFAULT_POSITIVE_THRESHOLD : 'none',
-  } as const;
+  const values = trainingValues(hyperparameters, all.rating !== null);
   const train = trainingMatrix(all, values);
   const seen = interactionsToCsr(all);
   const model = factory.create(hyperparameters);
@@ -129,6 +127,30 @@ export async function trainOnDataset(options: TrainOnDatasetOptions): Promise<Tr
     model.dispose();
     throw error;
   }
+}
+
+/** How ratings become the values a model trains on. */
+export interface TrainingValues {
+  weighting: 'binary' | 'rating';
+  /** Ratings below it are left out; 'none' keeps every interaction. */
+  threshold: number | 'none';
+}
+
+/**
+ * The seed protocol's values: binary positives, rating >= 4 (every interaction on implicit-only data). A
+ * model that declares `explicit: true` (explicit ALS) trains on every rating's value instead.
+ * @example trainingValues({ explicit: true }, true) // { weighting: 'rating', threshold: 'none' }
+ */
+export function trainingValues(
+  hyperparameters: Record<string, unknown>,
+  hasRatings: boolean,
+): TrainingValues {
+  if (hyperparameters.explicit === true) {
+    if (!hasRatings)
+      throw new ValidationError('explicit', 'explicit training needs ratings; this dataset has none');
+    return { weighting: 'rating', threshold: 'none' };
+  }
+  return { weighting: 'binary', threshold: hasRatings ? DEFAULT_POSITIVE_THRESHOLD : 'none' };
 }
 
 /** One line for the manifest: how the metrics were measured. */

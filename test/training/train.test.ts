@@ -13,7 +13,7 @@ import { initBackend } from '../../src/tf/backend.js';
 import { tf } from '../../src/tf/tf.js';
 import { datasetFingerprint } from '../../src/training/fingerprint.js';
 import { trainToArtifact } from '../../src/training/pipeline.js';
-import { trainOnDataset } from '../../src/training/train.js';
+import { trainingValues, trainOnDataset } from '../../src/training/train.js';
 
 const ML100K = path.resolve(process.cwd(), '..', 'shared', 'movielens', 'ml-100k');
 let tmp: string;
@@ -97,6 +97,13 @@ describe('trainOnDataset', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).field).toMatch(/neighbours/);
+  });
+
+  it('trains explicit models on rating values and binary ones on positives', () => {
+    expect(trainingValues({}, true)).toEqual({ weighting: 'binary', threshold: 4 });
+    expect(trainingValues({ explicit: false }, false)).toEqual({ weighting: 'binary', threshold: 'none' });
+    expect(trainingValues({ explicit: true }, true)).toEqual({ weighting: 'rating', threshold: 'none' });
+    expect(() => trainingValues({ explicit: true }, false)).toThrow(ValidationError);
   });
 
   it('gives the same dataset hash for the same ratings and another for changed ones', () => {
