@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
+import { ValidationError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { createProgressRenderer } from '../core/progress.js';
+import { DATASET_NAMES } from '../core/types.js';
 import { loadConfig, processEnv, type Config } from '../config.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
+import { seedDatabase } from '../db/seed.js';
+import { loadDatasetTables } from '../data/load.js';
 
 /**
  * `recsys db migrate` and `recsys db seed [dataset]`: the database named by DATABASE_URL, or the embedded
@@ -26,6 +31,48 @@ export function register(program: Command): void {
         );
       });
     });
+
+  db.command('seed')
+    .description(
+      'load users, movies and ratings of a dataset with COPY (migrates first; a second run is a no-op)',
+    )
+    .argument('[dataset]', `one of ${DATASET_NAMES.join(', ')} (default RECSYS_DATASET, else ml-1m)`)
+    .option('--from <dir>', 'already-extracted MovieLens files (default MOVIELENS_DIR, else download)')
+    .option('--replace', 'replace the tables when they hold another dataset or rows added since')
+    .option('--batch-rows <n>', 'rows per COPY statement', parsePositiveInt)
+    .action(
+      async (name: string | undefined, flags: { from?: string; replace?: boolean; batchRows?: number }) => {
+        const { config, logger } = setup({ dataset: name, movielensDir: flags.from });
+        const onProgress = createProgressRenderer();
+        const tables = await loadDatasetTables(config.dataset, {
+          dataDir: config.dataDir,
+          ...(config.movielensDir !== undefined ? { from: config.movielensDir } : {}),
+          onProgress,
+          logger,
+        });
+        await withDatabase(config, async (database) => {
+          await migrate(database, { logger });
+          const result = await seedDatabase(database, tables, {
+            dataset: config.dataset,
+            replace: flags.replace ?? false,
+            logger,
+            onProgress,
+            ...(flags.batchRows !== undefined ? { rowsPerCopy: flags.batchRows } : {}),
+          });
+          logger.info(
+            result.status === 'unchanged'
+              ? `${config.dataset} is already seeded: nothing to do`
+              : `seeded ${config.dataset}`,
+            {
+              users: result.users,
+              movies: result.movies,
+              ratings: result.ratings,
+              database: database.kind,
+            },
+          );
+        });
+      },
+    );
 }
 
 function setup(overrides: Partial<Record<keyof Config, unknown>> = {}): { config: Config; logger: Logger } {
@@ -44,4 +91,11 @@ async function withDatabase(config: Config, fn: (db: Database) => Promise<void>)
   } finally {
     await database.close();
   }
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ValidationError('--batch-rows', `must be a positive integer, got '${value}'`);
+  return n;
 }

@@ -74,7 +74,6 @@ export async function seedDatabase(
         recorded[0].checksum === checksum
       ) {
         logger.info('database already seeded', { dataset: options.dataset });
-        onProgress({ phase, done: 1, total: 1, unit: 'items' });
         return { status: 'unchanged', dataset: options.dataset, checksum, ...counts };
       }
       const [holds] = await session.query<{ any: boolean }>(
@@ -102,7 +101,7 @@ export async function seedDatabase(
         await tx.exec('TRUNCATE ratings, users, movies, dataset_seeds');
         await copyTable(tx, 'users', userColumns(users), counts.users, options.rowsPerCopy, progress);
         await copyTable(tx, 'movies', movieColumns(tables), counts.movies, options.rowsPerCopy, progress);
-        await withoutIndexes(tx, 'ratings', () =>
+        await withoutIndexes(tx, 'ratings', logger, () =>
           copyTable(tx, 'ratings', ratingColumns(tables), counts.ratings, options.rowsPerCopy, progress),
         );
         await tx.query(
@@ -124,7 +123,12 @@ export async function seedDatabase(
  * foreign key with one join is several times faster than maintaining both row by row during COPY; inside the
  * seed's transaction nobody else sees the table without them.
  */
-async function withoutIndexes(tx: SqlTransaction, table: string, load: () => Promise<void>): Promise<void> {
+async function withoutIndexes(
+  tx: SqlTransaction,
+  table: string,
+  logger: Logger,
+  load: () => Promise<void>,
+): Promise<void> {
   const constraints = await tx.query<{ name: string; def: string }>(
     `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint
       WHERE conrelid = $1::regclass AND contype IN ('p', 'f', 'u') ORDER BY contype = 'f', conname`,
@@ -140,9 +144,11 @@ async function withoutIndexes(tx: SqlTransaction, table: string, load: () => Pro
     await tx.exec(`ALTER TABLE ${quoteIdent(table)} DROP CONSTRAINT ${quoteIdent(c.name)}`);
   for (const i of indexes) await tx.exec(`DROP INDEX ${quoteIdent(i.name)}`);
   await load();
+  const started = Date.now();
   for (const c of constraints)
     await tx.exec(`ALTER TABLE ${quoteIdent(table)} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.def}`);
   for (const i of indexes) await tx.exec(i.def);
+  logger.debug('rebuilt indexes and constraints', { table, ms: Date.now() - started });
 }
 
 type NamedColumns = { names: string[]; columns: CopyColumn[] };
@@ -245,8 +251,12 @@ export function seedChecksum(tables: DatasetTables, users: readonly UserRow[]): 
   for (const u of users) hash.update(`u${u.userId}\t${u.gender}\t${u.age}\t${u.occupation}\t${u.zip}\n`);
   for (const m of tables.movies) hash.update(`m${m.movieId}\t${m.title}\t${m.year}\t${genreString(m)}\n`);
   const r = tables.ratings;
-  const bytes = (a: ArrayBufferView | null) =>
-    a === null ? new Uint8Array(0) : new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  // Only the first `length` rows count: a table's arrays may be longer than the table.
+  const bytes = (a: Int32Array | Float32Array | Float64Array | null) => {
+    if (a === null) return new Uint8Array(0);
+    const rows = a.subarray(0, r.length);
+    return new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
+  };
   hash.update(`r${r.length}\t${r.rating !== null}\t${r.timestamp !== null}\n`);
   hash.update(bytes(r.userId));
   hash.update(bytes(r.movieId));
