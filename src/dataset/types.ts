@@ -43,8 +43,7 @@ export interface Interactions {
 
 /**
  * What a model trains on: the user x item matrix whose values are what the model consumes (confidence for
- * implicit models, ratings for explicit ALS) and the dataset's encoders. The same shape as `TrainingMatrix` in
- * src/models/types.ts (declared here too because the dataset layer may not import from models).
+ * implicit models, ratings for explicit ALS) and the dataset's encoders. The models consume it (src/models/types.ts re-exports it).
  */
 export interface TrainingMatrix {
   readonly userItems: CsrMatrix;

@@ -1,16 +1,9 @@
 import type { ProgressListener } from '../core/progress.js';
 import type { ModelKind, TopK } from '../core/types.js';
-import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
+import type { CsrMatrix, IdEncoder, TrainingMatrix } from '../dataset/types.js';
 
-/**
- * What a model is trained on: the user x item matrix (dense indices) whose values are already what the model
- * consumes (confidence for implicit models, ratings for explicit ALS), and the dataset's encoders.
- */
-export interface TrainingMatrix {
-  readonly userItems: CsrMatrix;
-  readonly users: IdEncoder;
-  readonly items: IdEncoder;
-}
+/** What a model is trained on (declared in the dataset layer, which builds it). */
+export type { TrainingMatrix } from '../dataset/types.js';
 
 /** One step of training, reported through `FitOptions.onEpoch` (CLI bar, TUI chart, notebooks). */
 export interface EpochReport {
