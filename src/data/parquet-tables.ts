@@ -1,5 +1,6 @@
 import * as arrow from 'apache-arrow';
 import { DataFormatError } from '../core/errors.js';
+import { nullableInt32Vector, utf8ListVector, utf8Vector } from './arrow-columns.js';
 import { readParquetFile, writeParquetFile } from './parquet.js';
 import {
   genreString,
@@ -15,8 +16,6 @@ import {
  * The ETL's three tables as Parquet (names and types from schema.ts), zstd-compressed, each written to a
  * temp file and renamed. Reading `ratings.parquet` back is `readRatingsParquet` in parquet.ts.
  */
-
-const GENRE_LIST_TYPE = new arrow.List(new arrow.Field('item', new arrow.Utf8(), true));
 
 /**
  * Timestamps (whole seconds in a Float64Array) as an int64 column, written through the two 32-bit halves so
@@ -66,19 +65,10 @@ export async function writeRatingsParquet(file: string, ratings: RatingsTable): 
 export async function writeMoviesParquet(file: string, movies: readonly MovieRow[]): Promise<void> {
   const table = new arrow.Table({
     [MOVIES_COLUMNS.movieId]: arrow.makeVector(Int32Array.from(movies, (m) => m.movieId)),
-    [MOVIES_COLUMNS.title]: arrow.vectorFromArray(
-      movies.map((m) => m.title),
-      new arrow.Utf8(),
-    ),
-    [MOVIES_COLUMNS.year]: arrow.vectorFromArray(
-      movies.map((m) => m.year),
-      new arrow.Int32(),
-    ),
-    [MOVIES_COLUMNS.genres]: arrow.vectorFromArray(movies.map(genreString), new arrow.Utf8()),
-    [MOVIES_COLUMNS.genreList]: arrow.vectorFromArray(
-      movies.map((m) => m.genres),
-      GENRE_LIST_TYPE,
-    ),
+    [MOVIES_COLUMNS.title]: utf8Vector(movies.map((m) => m.title)),
+    [MOVIES_COLUMNS.year]: nullableInt32Vector(movies.map((m) => m.year)),
+    [MOVIES_COLUMNS.genres]: utf8Vector(movies.map(genreString)),
+    [MOVIES_COLUMNS.genreList]: utf8ListVector(movies.map((m) => m.genres)),
   });
   await writeParquetFile(file, table);
 }
@@ -88,16 +78,12 @@ export async function writeMoviesParquet(file: string, movies: readonly MovieRow
  * @example await writeUsersParquet('out/users.parquet', users);
  */
 export async function writeUsersParquet(file: string, users: readonly UserRow[]): Promise<void> {
-  const utf8 = (values: (string | null)[]): arrow.Vector => arrow.vectorFromArray(values, new arrow.Utf8());
   const table = new arrow.Table({
     [USERS_COLUMNS.userId]: arrow.makeVector(Int32Array.from(users, (u) => u.userId)),
-    [USERS_COLUMNS.gender]: utf8(users.map((u) => u.gender)),
-    [USERS_COLUMNS.age]: arrow.vectorFromArray(
-      users.map((u) => u.age),
-      new arrow.Int32(),
-    ),
-    [USERS_COLUMNS.occupation]: utf8(users.map((u) => u.occupation)),
-    [USERS_COLUMNS.zip]: utf8(users.map((u) => u.zip)),
+    [USERS_COLUMNS.gender]: utf8Vector(users.map((u) => u.gender)),
+    [USERS_COLUMNS.age]: nullableInt32Vector(users.map((u) => u.age)),
+    [USERS_COLUMNS.occupation]: utf8Vector(users.map((u) => u.occupation)),
+    [USERS_COLUMNS.zip]: utf8Vector(users.map((u) => u.zip)),
   });
   await writeParquetFile(file, table);
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 
@@ -114,16 +115,10 @@ export async function scanLines(
   return { lines: splitter.lines, bytes, sha256 };
 }
 
-const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Decodes bytes as UTF-8, failing on invalid sequences (returns null) instead of inserting U+FFFD.
  * @example decodeUtf8Strict(Buffer.from([0xe9])) // null
  */
-export function decodeUtf8Strict(bytes: Uint8Array): string | null {
-  try {
-    return utf8Fatal.decode(bytes);
-  } catch {
-    return null;
-  }
+export function decodeUtf8Strict(bytes: Buffer): string | null {
+  return isUtf8(bytes) ? bytes.toString('utf8') : null;
 }
