@@ -1,0 +1,229 @@
+import type { CsrMatrix } from '../dataset/types.js';
+import { batchedMatVec, choleskySolve, conjugateGradient } from '../tf/linalg.js';
+import { tf, type Tensor2D, type Tensor3D } from '../tf/tf.js';
+import {
+  paddedBucket,
+  planBuckets,
+  type Bucket,
+  type PaddedBucket,
+  type ValueConvention,
+} from './als-buckets.js';
+
+/**
+ * One ALS half-step in tf ops: every row of this side (a user, or an item) gets the least-squares solution of
+ *   (G + lambda_row I + Y_u^T diag(w) Y_u) x = Y_u^T t
+ * against the other side's factors Y, with G = Y^T Y (implicit) or 0 (explicit; lambda_row = lambda n_u,
+ * weighted-lambda regularisation). Per bucket, the other side's rows are gathered once (gatherND: tf.gather
+ * is 50-100x slower on WASM) into [rows, width, f]; each CG step then costs one multiply + sum for the dot
+ * products and one multiply + sparseSegmentSum for the weighted sum, so no f x f matrix is built per row.
+ * The same code runs in the main thread and in worker threads (als-worker.ts).
+ */
+
+export interface AlsSolveSettings extends ValueConvention {
+  factors: number;
+  regularization: number;
+  solver: 'cg' | 'cholesky';
+  cgSteps: number;
+}
+
+export interface HalfStepInput {
+  settings: AlsSolveSettings;
+  /** This side's rows x other side's columns (user-items for the user half-step). */
+  matrix: CsrMatrix;
+  buckets: readonly Bucket[];
+  /** Which buckets to solve (indices into `buckets`). */
+  bucketIds: ArrayLike<number>;
+  /** This side's factors, row-major [matrix.nRows, f]: read as the warm start, solved rows written back. */
+  own: Float32Array;
+  /** The other side's factors, row-major [matrix.nCols, f]. */
+  other: Float32Array;
+  /** Also return each bucket's loss terms (costs one extra weighted sum per bucket). */
+  computeLoss: boolean;
+}
+
+/** Loss terms of one bucket, summed in float64 (see `solveHalfStep`). */
+export const LOSS_TERMS = 3;
+
+/**
+ * Solves the listed buckets in place in `own`. Returns LOSS_TERMS numbers per listed bucket (zeros unless
+ * `computeLoss`): [data, regularisation, constant], where data + regularisation + constant summed over
+ * every bucket of a half-step is the training objective with these factors: implicit's
+ * sum c (p - x.y)^2 over all pairs + lambda |Y|^2 (the other side's lambda |X|^2 is the caller's), explicit's
+ * squared error (data + constant) and lambda n |x|^2.
+ * @example const terms = solveHalfStep({ settings, matrix: userItems, buckets, bucketIds, own, other, computeLoss: false });
+ */
+export function solveHalfStep(input: HalfStepInput): Float64Array {
+  const { settings, matrix, buckets, bucketIds, own, other, computeLoss } = input;
+  const f = settings.factors;
+  const terms = new Float64Array(bucketIds.length * LOSS_TERMS);
+  const otherFactors = tf.tensor2d(other, [matrix.nCols, f]);
+  // Implicit: the gram matrix of all the other side's factors plus lambda I, once per half-step (one 2-D matMul
+  // with a pre-transposed operand; matMul(a, b, true) leaves WASM's fast path).
+  const gram = settings.explicit
+    ? null
+    : tf.tidy(
+        () =>
+          tf.add(
+            tf.matMul(tf.transpose(otherFactors), otherFactors),
+            tf.mul(tf.eye(f), settings.regularization),
+          ) as Tensor2D,
+      );
+  try {
+    for (let j = 0; j < bucketIds.length; j++) {
+      const bucket = buckets[bucketIds[j] as number];
+      if (!bucket) throw new RangeError(`bucket ${bucketIds[j]} does not exist`);
+      const padded = paddedBucket(matrix, bucket, settings);
+      const solved = solveBucket(padded, own, otherFactors, gram, settings, computeLoss);
+      const b = padded.rows.length;
+      for (let q = 0; q < b; q++) {
+        own.set(solved.x.subarray(q * f, (q + 1) * f), (padded.rows[q] as number) * f);
+      }
+      if (computeLoss) terms.set([solved.data, solved.reg, padded.constant], j * LOSS_TERMS);
+    }
+  } finally {
+    otherFactors.dispose();
+    gram?.dispose();
+  }
+  return terms;
+}
+
+/**
+ * Y^T Y + lambda I of a factor matrix [n, f]: one 2-D matMul with a pre-transposed operand
+ * (matMul(a, b, true) leaves WASM's fast path).
+ * @example const gram = gramMatrix(itemFactors, 0.01);
+ */
+export function gramMatrix(factors: Tensor2D, regularization: number): Tensor2D {
+  const f = factors.shape[1];
+  return tf.tidy(
+    () => tf.add(tf.matMul(tf.transpose(factors), factors), tf.mul(tf.eye(f), regularization)) as Tensor2D,
+  );
+}
+
+/**
+ * Exact least-squares factors (Cholesky) of every row of `matrix` against fixed other-side factors, as
+ * implicit's `recalculate_user` does for fold-in; `gram` is gramMatrix(otherFactors) for implicit, null for
+ * explicit. Empty rows get zero factors. Returns row-major [matrix.nRows, f].
+ * @example const userVectors = solveRowsExactly(histories, itemFactors, gram, settings);
+ */
+export function solveRowsExactly(
+  matrix: CsrMatrix,
+  otherFactors: Tensor2D,
+  gram: Tensor2D | null,
+  settings: AlsSolveSettings,
+): Float32Array {
+  const f = settings.factors;
+  const exact = { ...settings, solver: 'cholesky' as const };
+  const out = new Float32Array(matrix.nRows * f);
+  for (const bucket of planBuckets(matrix, { batchSize: 256, maxEntries: 1 << 17 })) {
+    const padded = paddedBucket(matrix, bucket, exact);
+    const { x } = solveBucket(padded, out, otherFactors, gram, exact, false);
+    for (let q = 0; q < padded.rows.length; q++) {
+      out.set(x.subarray(q * f, (q + 1) * f), (padded.rows[q] as number) * f);
+    }
+  }
+  return out;
+}
+
+function solveBucket(
+  padded: PaddedBucket,
+  own: Float32Array,
+  otherFactors: Tensor2D,
+  gram: Tensor2D | null,
+  settings: AlsSolveSettings,
+  computeLoss: boolean,
+): { x: Float32Array; data: number; reg: number } {
+  const { rows, width, columns, target, weight, counts } = padded;
+  const b = rows.length;
+  const f = settings.factors;
+  const entries = b * width;
+  const warm = new Float32Array(b * f);
+  for (let q = 0; q < b; q++) {
+    const row = rows[q] as number;
+    warm.set(own.subarray(row * f, (row + 1) * f), q * f);
+  }
+  const out = tf.tidy(() => {
+    const x0 = tf.tensor2d(warm, [b, f]);
+    const flat = tf.gatherND(otherFactors, tf.tensor2d(columns, [entries, 1], 'int32')) as Tensor2D;
+    const gathered = tf.reshape(flat, [b, width, f]) as Tensor3D;
+    const t = tf.tensor2d(target, [b, width]);
+    const w = tf.tensor2d(weight, [b, width]);
+    const positions = tf.range(0, entries, 1, 'int32');
+    const segments = tf.tensor1d(segmentIds(b, width), 'int32');
+    // Weighted sum over each row's entries: sum_l weights_l y_l -> [b, f].
+    const weightedSum = (weights: tf.Tensor): Tensor2D =>
+      tf.sparse.sparseSegmentSum(
+        tf.mul(flat, tf.reshape(weights, [entries, 1])),
+        positions,
+        segments,
+      ) as Tensor2D;
+    const dots = (v: Tensor2D): Tensor2D =>
+      tf.sum(tf.mul(gathered, tf.reshape(v, [b, 1, f])), -1) as Tensor2D;
+    // lambda n_u per row for explicit (weighted-lambda); implicit's lambda sits in the gram matrix.
+    const rowReg = settings.explicit ? tf.mul(tf.tensor2d(counts, [b, 1]), settings.regularization) : null;
+    const dense = (v: Tensor2D): Tensor2D =>
+      (gram ? tf.matMul(v, gram) : tf.mul(rowReg as tf.Tensor, v)) as Tensor2D;
+    const apply = (v: Tensor2D): Tensor2D => tf.add(dense(v), weightedSum(tf.mul(w, dots(v)))) as Tensor2D;
+
+    let x: Tensor2D;
+    let ax: Tensor2D | null;
+    let rhs: Tensor2D | null = null;
+    if (settings.solver === 'cholesky') {
+      const weightedRows = tf.mul(gathered, tf.reshape(w, [b, width, 1]));
+      let a = tf.matMul(weightedRows, gathered, true, false) as Tensor3D;
+      a = tf.add(
+        a,
+        gram ? tf.reshape(gram, [1, f, f]) : tf.mul(tf.reshape(rowReg as tf.Tensor, [b, 1, 1]), tf.eye(f)),
+      );
+      rhs = weightedSum(t);
+      x = choleskySolve(a, rhs);
+      ax = computeLoss ? batchedMatVec(a, x) : null;
+    } else if (computeLoss) {
+      rhs = weightedSum(t);
+      const ax0 = apply(x0);
+      ({ x, ax } = conjugateGradient(
+        apply,
+        x0,
+        { residual: tf.sub(rhs, ax0) as Tensor2D, ax: ax0 },
+        cgOptions(settings),
+      ));
+    } else {
+      // r0 = Y^T t - A x0 with the two weighted sums fused into one (implicit's residual loop).
+      const residual = tf.sub(weightedSum(tf.sub(t, tf.mul(w, dots(x0)))), dense(x0)) as Tensor2D;
+      ({ x, ax } = conjugateGradient(apply, x0, { residual }, cgOptions(settings)));
+    }
+    if (!computeLoss || !ax || !rhs) return [x];
+    // Per row: x.Ax, rhs.x and the regularisation lambda_row |x|^2.
+    const xAx = tf.sum(tf.mul(x, ax), -1);
+    const rhsX = tf.sum(tf.mul(rhs, x), -1);
+    const norms = tf.sum(tf.square(x), -1);
+    const reg = settings.explicit
+      ? tf.mul(tf.reshape(rowReg as tf.Tensor, [b]), norms)
+      : tf.mul(norms, settings.regularization);
+    return [x, tf.stack([xAx, rhsX, reg], 1)];
+  });
+  try {
+    const x = out[0]!.dataSync() as Float32Array;
+    if (!out[1]) return { x, data: 0, reg: 0 };
+    const perRow = out[1].dataSync();
+    let data = 0;
+    let reg = 0;
+    for (let q = 0; q < b; q++) {
+      // x^T A x includes lambda_row |x|^2: the data term is x^T A x - lambda_row |x|^2 - 2 rhs.x.
+      data += (perRow[q * 3] as number) - (perRow[q * 3 + 2] as number) - 2 * (perRow[q * 3 + 1] as number);
+      reg += perRow[q * 3 + 2] as number;
+    }
+    return { x, data, reg };
+  } finally {
+    tf.dispose(out);
+  }
+}
+
+function cgOptions(settings: AlsSolveSettings) {
+  return { steps: settings.cgSteps, tolerance: 1e-20 };
+}
+
+function segmentIds(b: number, width: number): Int32Array {
+  const ids = new Int32Array(b * width);
+  for (let q = 0; q < b; q++) ids.fill(q, q * width, (q + 1) * width);
+  return ids;
+}
