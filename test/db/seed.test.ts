@@ -166,4 +166,18 @@ describeEachEngine('seeding from ../shared/movielens', (engine) => {
     );
     expect(await fingerprint(db)).toEqual(before);
   });
+  it('stores implicit-only pairs (the shape of ml-1m interactions.parquet) with rating and time null', async () => {
+    const db = engine.db();
+    const pairs: DatasetTables = { ...ml100k, ratings: { ...ml100k.ratings, rating: null, timestamp: null } };
+    const result = await seedDatabase(db, pairs, { dataset: 'ml-100k-pairs', replace: true });
+    expect(result).toMatchObject({ status: 'seeded', ratings: 100_000 });
+    const [row] = await db.query<{ n: number; nulls: number }>(
+      'SELECT count(*)::int AS n, count(*) FILTER (WHERE rating IS NULL AND rated_at IS NULL)::int AS nulls FROM ratings',
+    );
+    expect(row).toEqual({ n: 100_000, nulls: 100_000 });
+    // Same pairs, other values: a different checksum, so not mistaken for the rated dataset.
+    expect(result.checksum).not.toBe(
+      (await seedDatabase(db, ml100k, { dataset: 'ml-100k', replace: true })).checksum,
+    );
+  });
 });
