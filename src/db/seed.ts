@@ -13,8 +13,12 @@ import { quoteIdent, type SqlTransaction } from './sql.js';
  * a second seed of the same data a no-op.
  */
 
-/** Advisory lock key held while seeding, so two seed jobs run one after the other (the second finds it done). */
+/**
+ * Advisory lock (key pair: this and the schema's hash) held while seeding, so two seed jobs on one schema run
+ * one after the other (the second finds the work done) while seeds of other schemas do not wait.
+ */
 export const SEED_LOCK_KEY = 72707370;
+const LOCK_ARGS = `${SEED_LOCK_KEY}, hashtext(current_schema())`;
 
 export interface SeedOptions {
   /** Dataset name recorded with the checksum, e.g. 'ml-1m'. */
@@ -63,41 +67,42 @@ export async function seedDatabase(
   const phase = `seed ${options.dataset}`;
 
   return db.session(async (session) => {
-    await session.query('SELECT pg_advisory_lock($1)', [SEED_LOCK_KEY]);
+    await session.query(`SELECT pg_advisory_lock(${LOCK_ARGS})`);
     try {
-      const recorded = await session.query<{ dataset: string; checksum: string }>(
-        'SELECT dataset, checksum FROM dataset_seeds',
-      );
-      if (
-        recorded.length === 1 &&
-        recorded[0]?.dataset === options.dataset &&
-        recorded[0].checksum === checksum
-      ) {
-        logger.info('database already seeded', { dataset: options.dataset });
-        return { status: 'unchanged', dataset: options.dataset, checksum, ...counts };
-      }
-      const [holds] = await session.query<{ any: boolean }>(
-        'SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM movies) OR EXISTS (SELECT 1 FROM dataset_seeds) AS any',
-      );
-      if (holds?.any && !options.replace) {
-        const what =
-          recorded.length > 0
-            ? `dataset ${recorded.map((r) => r.dataset).join(', ')}`
-            : 'rows not from a seed';
-        throw new SeedConflictError(
-          `the database holds ${what}, which differs from ${options.dataset} (checksum ${checksum.slice(0, 12)}); ` +
-            `seeding would replace it and every rating added since: pass --replace to do so`,
+      // The check and the load share one transaction: on PGlite (one connection, where the advisory lock
+      // cannot keep two seeds of one process apart) nothing can change the tables between them either.
+      const status = await session.transaction(async (tx) => {
+        const recorded = await tx.query<{ dataset: string; checksum: string }>(
+          'SELECT dataset, checksum FROM dataset_seeds',
         );
-      }
-      const total = counts.users + counts.movies + counts.ratings;
-      let done = 0;
-      onProgress({ phase, done, total, unit: 'rows' });
-      const progress = (table: string, rows: number) => {
-        done += rows;
-        logger.debug('copied', { table, rows: done });
+        if (
+          recorded.length === 1 &&
+          recorded[0]?.dataset === options.dataset &&
+          recorded[0].checksum === checksum
+        ) {
+          return 'unchanged' as const;
+        }
+        const [holds] = await tx.query<{ any: boolean }>(
+          'SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM movies) OR EXISTS (SELECT 1 FROM dataset_seeds) AS any',
+        );
+        if (holds?.any && !options.replace) {
+          const what =
+            recorded.length > 0
+              ? `dataset ${recorded.map((r) => r.dataset).join(', ')}`
+              : 'rows not from a seed';
+          throw new SeedConflictError(
+            `the database holds ${what}, which differs from ${options.dataset} (checksum ${checksum.slice(0, 12)}); ` +
+              `seeding would replace it and every rating added since: pass --replace to do so`,
+          );
+        }
+        const total = counts.users + counts.movies + counts.ratings;
+        let done = 0;
         onProgress({ phase, done, total, unit: 'rows' });
-      };
-      await session.transaction(async (tx) => {
+        const progress = (table: string, rows: number) => {
+          done += rows;
+          logger.debug('copied', { table, rows: done });
+          onProgress({ phase, done, total, unit: 'rows' });
+        };
         await tx.exec('TRUNCATE ratings, users, movies, dataset_seeds');
         await copyTable(tx, 'users', userColumns(users), counts.users, options.rowsPerCopy, progress);
         await copyTable(tx, 'movies', movieColumns(tables), counts.movies, options.rowsPerCopy, progress);
@@ -108,11 +113,15 @@ export async function seedDatabase(
           'INSERT INTO dataset_seeds (dataset, checksum, users, movies, ratings) VALUES ($1, $2, $3, $4, $5)',
           [options.dataset, checksum, counts.users, counts.movies, counts.ratings],
         );
+        return 'seeded' as const;
       });
-      logger.info('database seeded', { dataset: options.dataset, ...counts });
-      return { status: 'seeded', dataset: options.dataset, checksum, ...counts };
+      logger.info(status === 'unchanged' ? 'database already seeded' : 'database seeded', {
+        dataset: options.dataset,
+        ...counts,
+      });
+      return { status, dataset: options.dataset, checksum, ...counts };
     } finally {
-      await session.query('SELECT pg_advisory_unlock($1)', [SEED_LOCK_KEY]);
+      await session.query(`SELECT pg_advisory_unlock(${LOCK_ARGS})`);
     }
   });
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadDatasetTables } from '../../src/data/load.js';
 import type { DatasetTables } from '../../src/data/schema.js';
-import type { Database } from '../../src/db/client.js';
+import { createDatabase, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createRatingsRepository } from '../../src/db/repositories/index.js';
 import { SeedConflictError, seedDatabase } from '../../src/db/seed.js';
@@ -179,5 +179,20 @@ describeEachEngine('seeding from ../shared/movielens', (engine) => {
     expect(result.checksum).not.toBe(
       (await seedDatabase(db, ml100k, { dataset: 'ml-100k', replace: true })).checksum,
     );
+  });
+  it('two seeds at once: one loads, the other finds the work done', async () => {
+    const db = engine.db();
+    const other =
+      engine.kind === 'postgres' ? await createDatabase({ databaseUrl: engine.url(), pgliteDir: '' }) : db;
+    try {
+      const results = await Promise.all([
+        seedDatabase(db, latestSmall, { dataset: 'ml-latest-small', replace: true }),
+        seedDatabase(other, latestSmall, { dataset: 'ml-latest-small', replace: true }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(['seeded', 'unchanged']);
+      expect(await counts(db)).toEqual({ users: 610, movies: 9742, ratings: 100_836 });
+    } finally {
+      if (other !== db) await other.close();
+    }
   });
 });
