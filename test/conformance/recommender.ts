@@ -106,14 +106,17 @@ export function describeRecommenderConformance(options: ConformanceOptions): voi
       it('gives the same results in a batch as one user at a time', async () => {
         const k = 4;
         const order = Int32Array.from(allUsers).reverse();
-        const batch = await model.recommend(order, k);
-        for (let q = 0; q < order.length; q++) {
-          const single = await model.recommend(Int32Array.of(order[q] as number), k);
-          expect(rowOf(single, 0).ids).toEqual(rowOf(batch, q).ids);
-          rowOf(single, 0).scores.forEach((s, j) =>
-            expect(s).toBeCloseTo(rowOf(batch, q).scores[j] as number, 4),
-          );
-        }
+        const leaked = await tensorsLeakedBy(async () => {
+          const batch = await model.recommend(order, k);
+          for (let q = 0; q < order.length; q++) {
+            const single = await model.recommend(Int32Array.of(order[q] as number), k);
+            expect(rowOf(single, 0).ids).toEqual(rowOf(batch, q).ids);
+            rowOf(single, 0).scores.forEach((s, j) =>
+              expect(s).toBeCloseTo(rowOf(batch, q).scores[j] as number, 4),
+            );
+          }
+        });
+        expect(leaked).toBe(0);
       });
 
       it('never returns seen or excluded items', async () => {
@@ -142,7 +145,8 @@ export function describeRecommenderConformance(options: ConformanceOptions): voi
 
       it('returns every unseen item then padding when k exceeds the catalogue', async () => {
         const k = nItems + 3;
-        const top = await model.recommend(allUsers, k);
+        let top: TopK = { ids: new Int32Array(0), scores: new Float32Array(0), k };
+        expect(await tensorsLeakedBy(async () => (top = await model.recommend(allUsers, k)))).toBe(0);
         for (let u = 0; u < nUsers; u++) {
           const { ids, scores } = rowOf(top, u);
           const seen = new Set(rowItems(train.userItems, u));
@@ -194,7 +198,9 @@ export function describeRecommenderConformance(options: ConformanceOptions): voi
             name,
           ).toBe(false);
         }
-        const top = await model.recommend(allUsers, nItems);
+        let top: TopK = { ids: new Int32Array(0), scores: new Float32Array(0), k: nItems };
+        expect(await tensorsLeakedBy(async () => (top = await model.recommend(allUsers, nItems)))).toBe(0);
+        expect(top.scores.length).toBe(nUsers * nItems);
         expect(top.scores.some((s) => Number.isNaN(s))).toBe(false);
       });
 
