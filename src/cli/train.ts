@@ -101,7 +101,10 @@ export function registerTrainCommand(program: Command): void {
         done: epoch.iteration,
         total: epoch.iterations,
         unit: 'iterations',
-        ...(epoch.loss !== undefined ? { detail: `loss ${epoch.loss.toPrecision(6)}` } : {}),
+        detail: [
+          ...(epoch.loss !== undefined ? [`loss ${epoch.loss.toPrecision(6)}`] : []),
+          ...Object.entries(epoch.metrics ?? {}).map(([name, value]) => `${name} ${value.toFixed(4)}`),
+        ].join(' '),
       });
     const result = await trainToArtifact({
       store,

@@ -101,7 +101,9 @@ export async function trainOnDataset(options: TrainOnDatasetOptions): Promise<Tr
     const started = performance.now();
     const fit = await model.fit(train, {
       ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onProgress
+        ? { onProgress: fitProgress(options.onProgress, options.onEpoch !== undefined) }
+        : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const fitSeconds = (performance.now() - started) / 1000;
@@ -127,6 +129,17 @@ export async function trainOnDataset(options: TrainOnDatasetOptions): Promise<Tr
     model.dispose();
     throw error;
   }
+}
+
+/**
+ * The listener a fit gets. With an `onEpoch` listener, the model's own per-iteration events (unit
+ * 'iterations') say what the epoch reports say, so they are dropped and a progress bar shows each iteration
+ * once; other events (e.g. item-kNN's similarity blocks) pass through.
+ */
+function fitProgress(onProgress: ProgressListener, hasEpochListener: boolean): ProgressListener {
+  return hasEpochListener
+    ? (event) => (event.unit === 'iterations' ? undefined : onProgress(event))
+    : onProgress;
 }
 
 /** How ratings become the values a model trains on. */

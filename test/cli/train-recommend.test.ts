@@ -135,3 +135,60 @@ describe('recsys recommend and similar', () => {
     expect(model.stderr).toContain('models with one: popularity');
   });
 });
+
+describe('recsys train --model als (few iterations) and its recommendations', () => {
+  it('shows the loss per iteration once, and the artifact recommends unrated titled movies in JSON Lines', async () => {
+    const als = await runCli(
+      [
+        'train',
+        '--model',
+        'als',
+        '--dataset',
+        'ml-100k',
+        '--from',
+        ML100K_DIR,
+        '--factors',
+        '8',
+        '--iterations',
+        '2',
+        '--workers',
+        '1',
+      ],
+      env,
+    );
+    expect(als.code, als.stderr).toBe(0);
+    expect(als.stderr).toMatch(/train als .*2\/2 .*loss \d/);
+    expect(als.stderr).not.toContain('als iteration'); // the model's own iteration events are not shown twice
+    const out = path.join(tmp, 'als.jsonl');
+    const [one, all, similar] = await Promise.all([
+      runCli(['recommend', '--user', '1', '--model', 'als', '--json'], env),
+      runCli(['recommend', '--all', '--model', 'als', '--k', '5', '--out', out], env),
+      runCli(['similar', '--movie', '50', '--model', 'als', '--k', '5'], env),
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    const json = JSON.parse(one.stdout) as {
+      user: number;
+      model: string;
+      items: { id: number; title: string }[];
+    };
+    expect(json.model).toBe('als');
+    expect(json.items).toHaveLength(10);
+    for (const item of json.items) {
+      expect(rated.get(1)!.has(item.id)).toBe(false);
+      expect(item.title).toBe(titles.get(item.id));
+    }
+    expect(all.code, all.stderr).toBe(0);
+    const lines = (await fs.readFile(out, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { user: number; items: number[] });
+    expect(lines).toHaveLength(943);
+    for (const { user, items } of lines) {
+      expect(items).toHaveLength(5);
+      expect(items.some((i) => rated.get(user)!.has(i))).toBe(false);
+    }
+    expect(similar.code, similar.stderr).toBe(0);
+    expect(tableRows(similar.stdout).map((r) => r.id)).not.toContain(50);
+    expect(tableRows(similar.stdout)).toHaveLength(5);
+  });
+});
