@@ -1,5 +1,6 @@
 import type { CsrMatrix } from '../dataset/types.js';
 import { batchedMatVec, choleskySolve, conjugateGradient } from '../tf/linalg.js';
+import { gatherRows, rowBatch, rowDots, rowWeightedSums } from '../tf/rows.js';
 import { tf, type Tensor2D, type Tensor3D } from '../tf/tf.js';
 import {
   paddedBucket,
@@ -13,10 +14,10 @@ import {
  * One ALS half-step in tf ops: every row of this side (a user, or an item) gets the least-squares solution of
  *   (G + lambda_row I + Y_u^T diag(w) Y_u) x = Y_u^T t
  * against the other side's factors Y, with G = Y^T Y (implicit) or 0 (explicit; lambda_row = lambda n_u,
- * weighted-lambda regularisation). Per bucket, the other side's rows are gathered once (gatherND: tf.gather
- * is 50-100x slower on WASM) into [rows, width, f]; each CG step then costs one multiply + sum for the dot
- * products and one multiply + sparseSegmentSum for the weighted sum, so no f x f matrix is built per row.
- * The same code runs in the main thread and in worker threads (als-worker.ts).
+ * weighted-lambda regularisation). Per bucket, the other side's rows are gathered once into [rows, width, f];
+ * each CG step then costs one batch of dot products and one batch of weighted sums (src/tf/rows.ts picks the
+ * fastest ops per backend), so no f x f matrix is built per row. The same code runs in the main thread and in
+ * worker threads (als-worker.ts).
  */
 
 export interface AlsSolveSettings extends ValueConvention {
@@ -135,7 +136,6 @@ function solveBucket(
   const { rows, width, columns, target, weight, counts } = padded;
   const b = rows.length;
   const f = settings.factors;
-  const entries = b * width;
   const warm = new Float32Array(b * f);
   for (let q = 0; q < b; q++) {
     const row = rows[q] as number;
@@ -143,42 +143,31 @@ function solveBucket(
   }
   const out = tf.tidy(() => {
     const x0 = tf.tensor2d(warm, [b, f]);
-    const flat = tf.gatherND(otherFactors, tf.tensor2d(columns, [entries, 1], 'int32')) as Tensor2D;
-    const gathered = tf.reshape(flat, [b, width, f]) as Tensor3D;
+    const batch = rowBatch(gatherRows(otherFactors, columns), b, width);
     const t = tf.tensor2d(target, [b, width]);
     const w = tf.tensor2d(weight, [b, width]);
-    const positions = tf.range(0, entries, 1, 'int32');
-    const segments = tf.tensor1d(segmentIds(b, width), 'int32');
-    // Weighted sum over each row's entries: sum_l weights_l y_l -> [b, f].
-    const weightedSum = (weights: tf.Tensor): Tensor2D =>
-      tf.sparse.sparseSegmentSum(
-        tf.mul(flat, tf.reshape(weights, [entries, 1])),
-        positions,
-        segments,
-      ) as Tensor2D;
-    const dots = (v: Tensor2D): Tensor2D =>
-      tf.sum(tf.mul(gathered, tf.reshape(v, [b, 1, f])), -1) as Tensor2D;
     // lambda n_u per row for explicit (weighted-lambda); implicit's lambda sits in the gram matrix.
     const rowReg = settings.explicit ? tf.mul(tf.tensor2d(counts, [b, 1]), settings.regularization) : null;
     const dense = (v: Tensor2D): Tensor2D =>
       (gram ? tf.matMul(v, gram) : tf.mul(rowReg as tf.Tensor, v)) as Tensor2D;
-    const apply = (v: Tensor2D): Tensor2D => tf.add(dense(v), weightedSum(tf.mul(w, dots(v)))) as Tensor2D;
+    const apply = (v: Tensor2D): Tensor2D =>
+      tf.add(dense(v), rowWeightedSums(batch, tf.mul(w, rowDots(batch.rows, v)))) as Tensor2D;
 
     let x: Tensor2D;
     let ax: Tensor2D | null;
     let rhs: Tensor2D | null = null;
     if (settings.solver === 'cholesky') {
-      const weightedRows = tf.mul(gathered, tf.reshape(w, [b, width, 1]));
-      let a = tf.matMul(weightedRows, gathered, true, false) as Tensor3D;
+      const weightedRows = tf.mul(batch.rows, tf.reshape(w, [b, width, 1]));
+      let a = tf.matMul(weightedRows, batch.rows, true, false) as Tensor3D;
       a = tf.add(
         a,
         gram ? tf.reshape(gram, [1, f, f]) : tf.mul(tf.reshape(rowReg as tf.Tensor, [b, 1, 1]), tf.eye(f)),
       );
-      rhs = weightedSum(t);
+      rhs = rowWeightedSums(batch, t);
       x = choleskySolve(a, rhs);
       ax = computeLoss ? batchedMatVec(a, x) : null;
     } else if (computeLoss) {
-      rhs = weightedSum(t);
+      rhs = rowWeightedSums(batch, t);
       const ax0 = apply(x0);
       ({ x, ax } = conjugateGradient(
         apply,
@@ -188,7 +177,10 @@ function solveBucket(
       ));
     } else {
       // r0 = Y^T t - A x0 with the two weighted sums fused into one (implicit's residual loop).
-      const residual = tf.sub(weightedSum(tf.sub(t, tf.mul(w, dots(x0)))), dense(x0)) as Tensor2D;
+      const residual = tf.sub(
+        rowWeightedSums(batch, tf.sub(t, tf.mul(w, rowDots(batch.rows, x0)))),
+        dense(x0),
+      ) as Tensor2D;
       ({ x, ax } = conjugateGradient(apply, x0, { residual }, cgOptions(settings)));
     }
     if (!computeLoss || !ax || !rhs) return [x];
@@ -220,10 +212,4 @@ function solveBucket(
 
 function cgOptions(settings: AlsSolveSettings) {
   return { steps: settings.cgSteps, tolerance: 1e-20 };
-}
-
-function segmentIds(b: number, width: number): Int32Array {
-  const ids = new Int32Array(b * width);
-  for (let q = 0; q < b; q++) ids.fill(q, q * width, (q + 1) * width);
-  return ids;
 }

@@ -28,7 +28,7 @@ export interface AlsTrainingOptions {
   batchSize: number;
   /** Threads solving half-steps (1: this thread; n > 1: n worker threads, each with its own backend). */
   workers: number;
-  /** Padded interactions per bucket (bounds memory; default 131072). */
+  /** Padded interactions per bucket (bounds memory; default 32768). */
   maxEntries?: number;
 }
 
@@ -54,7 +54,7 @@ export async function trainAls(
   const shareCsr = (m: CsrMatrix): CsrMatrix =>
     shared ? { ...m, indptr: share(m.indptr), indices: share(m.indices), values: share(m.values) } : m;
 
-  const bucketOptions = { batchSize: options.batchSize, maxEntries: options.maxEntries ?? 1 << 17 };
+  const bucketOptions = { batchSize: options.batchSize, maxEntries: options.maxEntries ?? 1 << 15 };
   const problem: AlsProblem = {
     settings,
     userItems: shareCsr(userItems),
