@@ -38,7 +38,7 @@ export interface HalfStepInput {
   own: Float32Array;
   /** The other side's factors, row-major [matrix.nCols, f]. */
   other: Float32Array;
-  /** Also return each bucket's loss terms (costs one extra weighted sum per bucket). */
+  /** Also return each bucket's loss terms (a few [rows, f] ops per bucket, no extra pass). */
   computeLoss: boolean;
 }
 
@@ -153,9 +153,9 @@ function solveBucket(
     const apply = (v: Tensor2D): Tensor2D =>
       tf.add(dense(v), rowWeightedSums(batch, tf.mul(w, rowDots(batch.rows, v)))) as Tensor2D;
 
+    // twiceObjective = x^T A x - 2 rhs.x per row at the solution (A includes lambda_row I).
     let x: Tensor2D;
-    let ax: Tensor2D | null;
-    let rhs: Tensor2D | null = null;
+    let twiceObjective: tf.Tensor | null = null;
     if (settings.solver === 'cholesky') {
       const weightedRows = tf.mul(batch.rows, tf.reshape(w, [b, width, 1]));
       let a = tf.matMul(weightedRows, batch.rows, true, false) as Tensor3D;
@@ -163,35 +163,39 @@ function solveBucket(
         a,
         gram ? tf.reshape(gram, [1, f, f]) : tf.mul(tf.reshape(rowReg as tf.Tensor, [b, 1, 1]), tf.eye(f)),
       );
-      rhs = rowWeightedSums(batch, t);
+      const rhs = rowWeightedSums(batch, t);
       x = choleskySolve(a, rhs);
-      ax = computeLoss ? batchedMatVec(a, x) : null;
-    } else if (computeLoss) {
-      rhs = rowWeightedSums(batch, t);
-      const ax0 = apply(x0);
-      ({ x, ax } = conjugateGradient(
-        apply,
-        x0,
-        { residual: tf.sub(rhs, ax0) as Tensor2D, ax: ax0 },
-        cgOptions(settings),
-      ));
+      if (computeLoss) {
+        twiceObjective = tf.sub(
+          tf.sum(tf.mul(x, batchedMatVec(a, x)), -1),
+          tf.mul(2, tf.sum(tf.mul(rhs, x), -1)),
+        );
+      }
     } else {
       // r0 = Y^T t - A x0 with the two weighted sums fused into one (implicit's residual loop).
-      const residual = tf.sub(
-        rowWeightedSums(batch, tf.sub(t, tf.mul(w, rowDots(batch.rows, x0)))),
-        dense(x0),
-      ) as Tensor2D;
-      ({ x, ax } = conjugateGradient(apply, x0, { residual }, cgOptions(settings)));
+      const dots0 = rowDots(batch.rows, x0);
+      const residual = tf.sub(rowWeightedSums(batch, tf.sub(t, tf.mul(w, dots0))), dense(x0)) as Tensor2D;
+      const cg = conjugateGradient(
+        apply,
+        x0,
+        { residual },
+        { steps: settings.cgSteps, trackObjective: computeLoss },
+      );
+      x = cg.x;
+      if (computeLoss && cg.decrease) {
+        // At x0: x0^T A x0 - 2 rhs.x0 = -x0.r0 - rhs.x0, and rhs.x0 = sum_l t_l (y_l . x0) from the dots
+        // already taken; CG tracked how much the objective fell since. No extra pass over the interactions.
+        const rhsX0 = tf.sum(tf.mul(t, dots0), -1);
+        const atStart = tf.neg(tf.add(tf.sum(tf.mul(x0, residual), -1), rhsX0));
+        twiceObjective = tf.sub(atStart, tf.mul(2, tf.reshape(cg.decrease, [b])));
+      }
     }
-    if (!computeLoss || !ax || !rhs) return [x];
-    // Per row: x.Ax, rhs.x and the regularisation lambda_row |x|^2.
-    const xAx = tf.sum(tf.mul(x, ax), -1);
-    const rhsX = tf.sum(tf.mul(rhs, x), -1);
+    if (!twiceObjective) return [x];
     const norms = tf.sum(tf.square(x), -1);
     const reg = settings.explicit
       ? tf.mul(tf.reshape(rowReg as tf.Tensor, [b]), norms)
       : tf.mul(norms, settings.regularization);
-    return [x, tf.stack([xAx, rhsX, reg], 1)];
+    return [x, tf.stack([twiceObjective, reg], 1)];
   });
   try {
     const x = out[0]!.dataSync() as Float32Array;
@@ -200,16 +204,12 @@ function solveBucket(
     let data = 0;
     let reg = 0;
     for (let q = 0; q < b; q++) {
-      // x^T A x includes lambda_row |x|^2: the data term is x^T A x - lambda_row |x|^2 - 2 rhs.x.
-      data += (perRow[q * 3] as number) - (perRow[q * 3 + 2] as number) - 2 * (perRow[q * 3 + 1] as number);
-      reg += perRow[q * 3 + 2] as number;
+      // The data term is x^T A x - 2 rhs.x without the lambda_row |x|^2 that A carries.
+      data += (perRow[q * 2] as number) - (perRow[q * 2 + 1] as number);
+      reg += perRow[q * 2 + 1] as number;
     }
     return { x, data, reg };
   } finally {
     tf.dispose(out);
   }
-}
-
-function cgOptions(settings: AlsSolveSettings) {
-  return { steps: settings.cgSteps, tolerance: 1e-20 };
 }

@@ -120,20 +120,26 @@ export function choleskySolve(a: Tensor3D, rhs: Tensor2D): Tensor2D {
 /** How a conjugate-gradient solve starts: from the right-hand side, or from a residual the caller has. */
 export type CgStart =
   | { rhs: Tensor2D }
-  /** r0 = rhs - A x0, computed by the caller (fused with other work); `ax` = A x0 when known. */
-  | { residual: Tensor2D; ax?: Tensor2D };
+  /** r0 = rhs - A x0, computed by the caller (fused with other work). */
+  | { residual: Tensor2D };
 
 export interface CgOptions {
   /** Iterations (implicit's `cg_steps`; n steps solve an n-dimensional system exactly in exact arithmetic). */
   steps: number;
   /** A row stops once its squared residual norm falls below this (implicit uses 1e-20). */
   tolerance?: number;
+  /** Also return how much each row's objective 1/2 x^T A x - rhs^T x fell (costs a few [b, n] ops). */
+  trackObjective?: boolean;
 }
 
 export interface CgResult {
   x: Tensor2D;
-  /** A x, tracked through the iterations (null when the start gave no way to know A x0). */
-  ax: Tensor2D | null;
+  /**
+   * [b, 1]: objective(x0) - objective(x), summed over the steps as alpha (p.r) - alpha^2 (p.Ap) / 2 (exact for
+   * a line search along p); null unless `trackObjective`. Lets a caller know the objective at x from its
+   * value at x0 without another product with A.
+   */
+  decrease: Tensor2D | null;
 }
 
 /**
@@ -150,35 +156,30 @@ export function conjugateGradient(
   options: CgOptions,
 ): CgResult {
   const tolerance = options.tolerance ?? 1e-20;
+  const [b] = x0.shape;
   let x = tf.clone(x0);
-  let r: Tensor2D;
-  let ax: Tensor2D | null = null;
-  if ('rhs' in start) {
-    const ax0 = tf.tidy(() => apply(x0));
-    ax = ax0;
-    r = tf.tidy(() => tf.sub(start.rhs, ax0) as Tensor2D);
-  } else {
-    r = tf.clone(start.residual);
-    ax = start.ax ? tf.clone(start.ax) : null;
-  }
+  let r = 'rhs' in start ? tf.tidy(() => tf.sub(start.rhs, apply(x0)) as Tensor2D) : tf.clone(start.residual);
+  let decrease: Tensor2D | null = options.trackObjective ? (tf.zeros([b, 1]) as Tensor2D) : null;
   let p = tf.clone(r);
   let rsOld = tf.tidy(() => tf.sum(tf.square(r), -1, true) as Tensor2D);
   let active = tf.tidy(() => tf.greaterEqual(rsOld, tolerance));
   for (let step = 0; step < options.steps; step++) {
-    const [x2, r2, p2, rs2, active2, ax2] = tf.tidy(() => {
+    const [x2, r2, p2, rs2, active2, decrease2] = tf.tidy(() => {
       const ap = apply(p);
       const pAp = tf.sum(tf.mul(p, ap), -1, true);
       const alpha = tf.where(active, tf.div(rsOld, pAp), tf.zerosLike(pAp));
-      const alphaAp = tf.mul(alpha, ap);
-      const rNext = tf.sub(r, alphaAp);
+      const rNext = tf.sub(r, tf.mul(alpha, ap));
       const rsNew = tf.sum(tf.square(rNext), -1, true);
       const stillActive = tf.logicalAnd(active, tf.greaterEqual(rsNew, tolerance));
       const beta = tf.where(stillActive, tf.div(rsNew, rsOld), tf.zerosLike(rsNew));
       const out = [tf.add(x, tf.mul(alpha, p)), rNext, tf.add(rNext, tf.mul(beta, p)), rsNew, stillActive];
-      if (ax) out.push(tf.add(ax, alphaAp));
+      if (decrease) {
+        const pr = tf.sum(tf.mul(p, r), -1, true);
+        out.push(tf.add(decrease, tf.sub(tf.mul(alpha, pr), tf.mul(tf.mul(0.5, tf.square(alpha)), pAp))));
+      }
       return out;
     }) as Tensor2D[];
-    tf.dispose([x, r, p, rsOld, active, ...(ax ? [ax] : [])]);
+    tf.dispose([x, r, p, rsOld, active, ...(decrease ? [decrease] : [])]);
     [x, r, p, rsOld, active] = [x2, r2, p2, rs2, active2] as [
       Tensor2D,
       Tensor2D,
@@ -186,8 +187,8 @@ export function conjugateGradient(
       Tensor2D,
       Tensor2D,
     ];
-    ax = ax2 ?? null;
+    decrease = decrease2 ?? null;
   }
   tf.dispose([r, p, rsOld, active]);
-  return { x, ax };
+  return { x, decrease };
 }
