@@ -1,8 +1,4 @@
-import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
-
-// Adds `.openapi()` to zod's schemas (idempotent) so the document can name components and show integers.
-extendZodWithOpenApi(z);
+import { z } from './zod.js';
 
 /** The largest id PostgreSQL's `integer` holds; MovieLens ids are int32 everywhere. */
 export const INT32_MAX = 2_147_483_647;

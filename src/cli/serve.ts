@@ -24,7 +24,7 @@ export function withServeFlags(command: Command): Command {
     .option('--model <kind>', 'model whose current artifact is served (RECSYS_MODEL; default als)')
     .option(
       '--cache-ttl-ms <n>',
-      "how long a user's ratings read from the database are reused (default 1000)",
+      "how long a user's ratings read from the database are reused, in ms (default 5000; 0: read on every request)",
     )
     .option(
       '--watch-interval-ms <n>',

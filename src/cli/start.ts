@@ -21,7 +21,7 @@ import { parseServeFlags, untilSignal, withServeFlags } from './serve.js';
  * read MOVIELENS_DIR) -> ETL to Parquet -> migrate -> seed -> train the model if it has no current artifact
  * -> serve on PORT. Every step shows progress and is skipped when already done, so a second start only
  * serves.
- * @example register(program); // npm start, or: recsys start --hp iterations=5 --port 9000
+ * @example register(program); // npm start, or: recsys start --param iterations=5 --port 9000
  */
 export function register(program: Command): void {
   withServeFlags(
@@ -29,16 +29,16 @@ export function register(program: Command): void {
       .command('start')
       .description('download/convert the dataset, migrate + seed the database, train if needed, then serve')
       .option(
-        '--hp <key=value>',
-        "hyperparameter of the model trained when none exists (repeatable; default: the model's own)",
-        (value: string, previous: string[] = []) => [...previous, value],
+        '--param <name=value...>',
+        "hyperparameter of the model trained when none exists, as for recsys train (default: the model's own)",
       ),
-  ).action(async (raw: Record<string, unknown> & { hp?: string[] }) => {
-    const { hp, ...serveRaw } = raw;
+  ).action(async (raw: Record<string, unknown> & { param?: string[] }) => {
+    const { param, ...serveRaw } = raw;
     const { flags, config, logger } = parseServeFlags(serveRaw);
-    const hyperparameters = parseHyperparameterFlags(hp ?? []);
     // Fail on a bad model name or hyperparameter before minutes of downloading and seeding.
-    getModelFactory(config.model).parseHyperparameters(hyperparameters);
+    const factory = getModelFactory(config.model);
+    const hyperparameters = parseParamFlags(param ?? [], factory.defaults);
+    factory.parseHyperparameters(hyperparameters);
     const onProgress = createProgressRenderer();
     await initBackend(config.tfBackend, logger);
 
@@ -144,25 +144,33 @@ async function ensureModel(
 }
 
 /**
- * `--hp factors=32 --hp iterations=5` -> `{ factors: 32, iterations: 5 }`; numbers and booleans are typed,
- * the model's factory validates the names and ranges.
- * @example parseHyperparameterFlags(['iterations=2']) // { iterations: 2 }
+ * `--param factors=32 --param iterations=5` -> `{ factors: 32, iterations: 5 }`, each typed like the model's
+ * default for it; the model's factory validates names and ranges.
+ * @example parseParamFlags(['iterations=2'], { iterations: 15 }) // { iterations: 2 }
  */
-export function parseHyperparameterFlags(pairs: readonly string[]): Record<string, unknown> {
+export function parseParamFlags(
+  pairs: readonly string[],
+  defaults: Readonly<Record<string, number | string | boolean>>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ValidationError('--hp', `expected key=value, got '${pair}'`);
-    const key = pair.slice(0, eq).trim();
+    if (eq <= 0) throw new ValidationError('--param', `'${pair}' is not name=value`);
+    const name = pair.slice(0, eq).trim();
     const text = pair.slice(eq + 1).trim();
-    out[key] =
-      text === 'true'
-        ? true
-        : text === 'false'
-          ? false
-          : text !== '' && Number.isFinite(Number(text))
-            ? Number(text)
-            : text;
+    const like = defaults[name];
+    if (typeof like === 'number') {
+      if (text === '' || !Number.isFinite(Number(text))) {
+        throw new ValidationError(`--param ${name}`, `'${text}' is not a number`);
+      }
+      out[name] = Number(text);
+    } else if (typeof like === 'boolean') {
+      if (!/^(true|false)$/i.test(text))
+        throw new ValidationError(`--param ${name}`, `'${text}' is not true or false`);
+      out[name] = /^true$/i.test(text);
+    } else {
+      out[name] = text;
+    }
   }
   return out;
 }

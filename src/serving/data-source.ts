@@ -43,6 +43,17 @@ export function servingDataFromDatabase(
       return rows.map((r) => ({ movieId: Number(r.movie_id), count: Number(r.count) }));
     },
     userExists: (userId) => users.exists(userId),
+    async historyOf(userId) {
+      // One row, one round trip, no timestamps: Prisma's findMany took ~3 ms per user here, this ~0.2 ms.
+      const [row] = await db.query<{ known: boolean; pairs: string | null }>(
+        `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1) AS known,
+                (SELECT string_agg(movie_id::text || ':' || coalesce(rating::text, ''), ',')
+                   FROM ratings WHERE user_id = $1) AS pairs`,
+        [userId],
+      );
+      if (!row?.known) return null;
+      return parsePairs(row.pairs);
+    },
     async ratingsOf(userId) {
       // The repository gives oldest first; the API shows newest first.
       return (await ratings.forUser(userId)).reverse().map((r) => ({
@@ -62,4 +73,14 @@ export function servingDataFromDatabase(
       await db.query('SELECT 1');
     },
   };
+}
+
+/** `'1:4,50:,31:2.5'` -> movie ids with their ratings (empty = implicit, null). */
+function parsePairs(pairs: string | null): { movieId: number; rating: number | null }[] {
+  if (pairs === null || pairs === '') return [];
+  return pairs.split(',').map((pair) => {
+    const colon = pair.indexOf(':');
+    const rating = pair.slice(colon + 1);
+    return { movieId: Number(pair.slice(0, colon)), rating: rating === '' ? null : Number(rating) };
+  });
 }

@@ -2,7 +2,7 @@ import { confidenceValues } from '../dataset/confidence.js';
 import { encoderFromSortedUnique } from '../dataset/encoder.js';
 import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
 import type { UserHistory } from '../models/types.js';
-import type { HistoryPolicy, RatedMovie } from './ports.js';
+import type { HistoryPolicy, RatingValue } from './ports.js';
 
 /**
  * Turning a user's ratings as the database holds them now into what a model takes: the positives with the
@@ -55,10 +55,10 @@ export interface PreparedHistory {
 }
 
 /**
- * @example const history = prepareHistory(await data.ratingsOf(1), model.items, policy);
+ * @example const history = prepareHistory((await data.historyOf(1)) ?? [], model.items, policy);
  */
 export function prepareHistory(
-  ratings: readonly RatedMovie[],
+  ratings: readonly RatingValue[],
   items: IdEncoder,
   policy: HistoryPolicy,
 ): PreparedHistory {
@@ -100,15 +100,4 @@ export function sameAsTraining(seen: CsrMatrix, user: number, ratedDense: Int32A
   if (end - start !== ratedDense.length) return false;
   for (let p = start; p < end; p++) if (seen.indices[p] !== ratedDense[p - start]) return false;
   return true;
-}
-
-/** A one-row matrix of the items to leave out (RecommendOptions.exclude for a single query). */
-export function singleRowExclusion(items: Int32Array, nCols: number): CsrMatrix {
-  return {
-    nRows: 1,
-    nCols,
-    indptr: Int32Array.of(0, items.length),
-    indices: items,
-    values: new Float32Array(items.length).fill(1),
-  };
 }

@@ -10,11 +10,15 @@ import type { CatalogMovie } from './catalog.js';
  * file formats.
  */
 
-/** One rating of a user, as stored. */
-export interface RatedMovie {
+/** What ranking needs of one rating. */
+export interface RatingValue {
   movieId: number;
   /** Null for implicit-only data (ml-1m's interactions file). */
   rating: number | null;
+}
+
+/** One rating of a user, as stored. */
+export interface RatedMovie extends RatingValue {
   ratedAt: Date | null;
 }
 
@@ -32,7 +36,12 @@ export interface ServingData {
   /** Per movie, how many ratings count as positive (rating >= minRating, or any implicit one). */
   positiveCounts(minRating: number): Promise<{ movieId: number; count: number }[]>;
   userExists(userId: number): Promise<boolean>;
-  /** A user's ratings, newest first. */
+  /**
+   * The movies a user rated and the ratings, or null when the user does not exist: the hot path of every
+   * recommendation, so one round trip and nothing else.
+   */
+  historyOf(userId: number): Promise<RatingValue[] | null>;
+  /** A user's ratings with their times, newest first. */
   ratingsOf(userId: number): Promise<RatedMovie[]>;
   /** Stores (or replaces) a rating; returns it as stored. */
   rate(userId: number, movieId: number, rating: number): Promise<RatedMovie>;

@@ -1,23 +1,39 @@
 import { NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { topKRow, type TopK } from '../core/types.js';
+import { topKRow } from '../core/types.js';
 import { createCatalog, type Catalog, type CatalogMovie } from './catalog.js';
 import { ModelNotLoadedError } from './errors.js';
-import { prepareHistory, sameAsTraining, singleRowExclusion } from './history.js';
+import { prepareHistory } from './history.js';
 import { ModelSlot } from './model-slot.js';
 import { watchPointer } from './pointer-watch.js';
 import { createPopularityRanking, type PopularityRanking } from './popularity.js';
-import type { ModelSource, NewUserProfile, RatedMovie, ServableModel, ServingData } from './ports.js';
+import type {
+  ModelSource,
+  NewUserProfile,
+  RatedMovie,
+  RatingValue,
+  ServableModel,
+  ServingData,
+} from './ports.js';
+import { createRankBatcher } from './rank-batcher.js';
 import { UserCache, type UserState } from './user-cache.js';
 
 /** The most movies one request can ask for; rankings are computed (and cached) this deep once per user. */
 export const MAX_K = 100;
 
+/**
+ * How long a user's ratings read from the database (and the ranking computed from them) are reused. Ratings
+ * posted through this service count at once whatever the TTL; it only bounds how late a rating written by
+ * another process (another replica, a batch job) shows up. At 1 s, 610 users under bench:api load missed
+ * the cache on ~20% of requests (220 µs of server CPU per request against 130 µs at a steady hit rate).
+ */
+export const DEFAULT_USER_CACHE_TTL_MS = 5_000;
+
 export interface RecommendationServiceOptions {
   data: ServingData;
   models: ModelSource;
   logger: Logger;
-  /** Users' ratings and rankings kept in memory (default 50,000 users, trusted for 1,000 ms). */
+  /** Users' ratings and rankings kept in memory (default 50,000 users, DEFAULT_USER_CACHE_TTL_MS). */
   userCache?: { capacity?: number; ttlMs?: number };
   /** Poll the `current` pointer every this many ms (default 5,000; 0: no polling, fs.watch only). */
   watchIntervalMs?: number;
@@ -75,11 +91,12 @@ export function createRecommendationService(options: RecommendationServiceOption
   });
   const cache = new UserCache({
     capacity: options.userCache?.capacity ?? 50_000,
-    ttlMs: options.userCache?.ttlMs ?? 1_000,
+    ttlMs: options.userCache?.ttlMs ?? DEFAULT_USER_CACHE_TTL_MS,
   });
   const knownUsers = new Set<number>();
   const loading = new Map<number, Promise<UserState>>();
   const ranking = new Map<string, Promise<readonly number[]>>();
+  const batcher = createRankBatcher(MAX_K);
   let writes = 0;
   let catalog: Catalog = createCatalog([]);
   let popularity: PopularityRanking = createPopularityRanking([]);
@@ -109,11 +126,10 @@ export function createRecommendationService(options: RecommendationServiceOption
     if (pending) return pending;
     const writesBefore = writes;
     const load = (async () => {
-      if (!knownUsers.has(userId)) {
-        if (!(await data.userExists(userId))) throw new NotFoundError('user', userId);
-        knownUsers.add(userId);
-      }
-      const state: UserState = { ratings: await data.ratingsOf(userId), fetchedAt: cache.time() };
+      const ratings = await data.historyOf(userId);
+      if (ratings === null) throw new NotFoundError('user', userId);
+      knownUsers.add(userId);
+      const state: UserState = { ratings, fetchedAt: cache.time() };
       // A write that landed while we read may be missing from what we read: use it once, do not keep it.
       if (writes === writesBefore) cache.set(userId, state);
       return state;
@@ -122,24 +138,26 @@ export function createRecommendationService(options: RecommendationServiceOption
     return load;
   }
 
+  async function ensureUser(userId: number): Promise<void> {
+    if (knownUsers.has(userId)) return;
+    if (!(await data.userExists(userId))) throw new NotFoundError('user', userId);
+    knownUsers.add(userId);
+  }
+
   async function rank(
     loaded: ServableModel,
     userId: number,
-    ratings: readonly RatedMovie[],
+    ratings: readonly RatingValue[],
   ): Promise<number[]> {
-    const { model, seen, historyPolicy } = loaded;
+    const { model, historyPolicy } = loaded;
     const history = prepareHistory(ratings, model.items, historyPolicy);
     const out: number[] = [];
     const taken = new Set<number>(history.rated);
     if (history.positives) {
-      const exclude = singleRowExclusion(history.ratedDense, model.items.size);
-      const dense = model.users.toDense(userId);
-      // Unchanged since training: the trained factors answer. Otherwise fold the current history in.
-      const top: TopK =
-        dense >= 0 && seen !== null && sameAsTraining(seen, dense, history.ratedDense)
-          ? await model.recommend(Int32Array.of(dense), MAX_K, { excludeSeen: true, exclude })
-          : await model.recommendForHistories([history.positives], MAX_K, { exclude });
-      for (const item of topKRow(top, 0).ids) {
+      // Trained factors when the ratings are those of training, fold-in otherwise; batched with the
+      // requests that arrive alongside.
+      const items = await batcher.rank(loaded, userId, { ...history, positives: history.positives });
+      for (const item of items) {
         const movieId = model.items.toRaw(item);
         if (!taken.has(movieId) && catalog.has(movieId)) {
           out.push(movieId);
@@ -225,7 +243,12 @@ export function createRecommendationService(options: RecommendationServiceOption
     },
 
     async recommendForUser(userId, k) {
-      const state = await userState(userId);
+      // The common case under load: a fresh ranking for the model serving now. No lease is needed, since
+      // nothing touches the model.
+      const cached = cache.get(userId);
+      const ranked = cached?.ranked;
+      if (ranked && ranked.version === slot.current?.version) return ranked.ids.slice(0, k).map(movieOrThrow);
+      const state = cached ?? (await userState(userId));
       return withModel(async (loaded) => {
         const ids = await rankingFor(loaded, userId, state);
         return ids.slice(0, k).map(movieOrThrow);
@@ -249,12 +272,13 @@ export function createRecommendationService(options: RecommendationServiceOption
     searchMovies: (text, limit) => catalog.search(text, limit),
 
     async ratingsOf(userId) {
-      return (await userState(userId)).ratings.slice();
+      await ensureUser(userId);
+      return data.ratingsOf(userId);
     },
 
     async rate(userId, movieId, rating) {
       movieOrThrow(movieId);
-      await userState(userId);
+      await ensureUser(userId);
       writes++;
       const stored = await data.rate(userId, movieId, rating);
       writes++;

@@ -1,8 +1,8 @@
-import type { RatedMovie } from './ports.js';
+import type { RatingValue } from './ports.js';
 
 /** What the service remembers of one user between requests. */
 export interface UserState {
-  ratings: readonly RatedMovie[];
+  ratings: readonly RatingValue[];
   /** When the ratings were read from the database (ms, the cache's clock). */
   fetchedAt: number;
   /** The ranking computed from these ratings, for one model version (top MAX_K movie ids). */
@@ -24,7 +24,7 @@ export interface UserCacheOptions {
 /**
  * A bounded LRU of users' ratings and rankings with a freshness limit. A Map keeps insertion order, so
  * re-inserting on each hit makes its first key the least recently used.
- * @example const cache = new UserCache({ capacity: 50_000, ttlMs: 1000 }); cache.get(1)?.ranked;
+ * @example const cache = new UserCache({ capacity: 50_000, ttlMs: 5000 }); cache.get(1)?.ranked;
  */
 export class UserCache {
   private readonly entries = new Map<number, UserState>();

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import type { RecommendationService } from '../../serving/service.js';
 import { defineRoute, type AnyRouteSpec } from '../route-spec.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { NotFoundError } from '../../core/errors.js';
 import { Reply, defineRoute, type AnyRouteSpec } from '../route-spec.js';
 

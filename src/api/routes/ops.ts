@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import type { RecommendationService } from '../../serving/service.js';
 import type { ApiMetrics } from '../metrics.js';
 import { Reply, defineRoute, type AnyRouteSpec } from '../route-spec.js';

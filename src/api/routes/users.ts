@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../zod.js';
 import type { RecommendationService } from '../../serving/service.js';
 import { defineRoute, type AnyRouteSpec } from '../route-spec.js';
 import { INT32_MAX, idParams, integerString, kQuery, movieListSchema } from '../schemas.js';

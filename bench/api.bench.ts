@@ -1,0 +1,322 @@
+/**
+ * `npm run bench:api`: the recommendations route of the real server under load, beside a bare Koa route.
+ *
+ * Setup: ml-latest-small from ../shared -> Parquet -> PostgreSQL (a fresh schema in database `test` at
+ * 127.0.0.1:5432; embedded PGlite when no server answers) migrated + seeded -> the model (default ALS with
+ * its default hyperparameters) trained and promoted. Then `node bin/recsys.js serve` runs as a child process
+ * (the real server, access logs off unless --access-log), and so does a bare Koa app whose one route returns
+ * a fixed JSON body (the recommendations of user 1, so both answer the same bytes).
+ *
+ * Each target gets a 3 s warm-up, then autocannon for 20 s with 50 connections, every request for a random
+ * user of the 610 (seeded). Targets: recsys >= 50% of the bare route's throughput, p99 < 25 ms, zero non-2xx.
+ * A third run with the user cache off (`--cache-ttl-ms 0`: the database is read and the ranking computed on
+ * every request) shows where the time goes.
+ *
+ * Flags: --duration S (default 20), --connections N (50), --model KIND (als), --no-uncached, --access-log,
+ * --pglite (skip PostgreSQL), --profile (V8 CPU profile of the recsys server during the main run: prints
+ * where its time goes, by package and by function).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { createRng } from '../src/core/rng.js';
+import { loadDatasetTables } from '../src/data/load.js';
+import { createDatabase } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
+import { seedDatabase } from '../src/db/seed.js';
+import { createStore } from '../src/storage/store.js';
+import { initBackend } from '../src/tf/backend.js';
+import { trainToArtifact } from '../src/training/pipeline.js';
+
+const ML_DIR = path.resolve(process.cwd(), '..', 'shared', 'movielens');
+const POSTGRES = 'postgresql://postgres@127.0.0.1:5432/test';
+
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+function value(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? String(process.argv[at + 1]) : fallback;
+}
+const DURATION = Number(value('duration', '20'));
+const CONNECTIONS = Number(value('connections', '50'));
+const MODEL = value('model', 'als');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} never answered:\n${output()}`);
+}
+
+function spawnServer(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  return { child, output: () => output };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU seconds a process has used (Linux /proc; NaN elsewhere): per-request cost that load elsewhere on the
+ * machine does not inflate the way it inflates wall-clock figures. */
+async function cpuSecondsOf(pid: number | undefined): Promise<number> {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Figures {
+  name: string;
+  /** Server CPU microseconds per request. */
+  cpuMicros: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(name: string, base: string, seconds: number, pid?: number): Promise<Figures> {
+  const cpuBefore = await cpuSecondsOf(pid);
+  const rng = createRng(20261125);
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      { setupRequest: (req) => ({ ...req, path: `/users/${rng.int(610) + 1}/recommendations?k=10` }) },
+    ],
+  });
+  const cpu = (await cpuSecondsOf(pid)) - cpuBefore;
+  return {
+    name,
+    cpuMicros: (cpu * 1e6) / Math.max(1, result.requests.total),
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function measure(name: string, base: string, pid: number | undefined): Promise<Figures> {
+  await load(`${name} warm-up`, base, 3);
+  const figures = await load(name, base, DURATION, pid);
+  process.stderr.write(`${name}: ${figures.rps.toFixed(0)} req/s, p99 ${figures.p99} ms\n`);
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'recsys-bench-api-'));
+  const children: ChildProcess[] = [];
+  const schema = `bench_api_${process.pid}`;
+  const usePostgres = !flag('pglite') && (await postgresReachable());
+  const databaseEnv: Record<string, string> = usePostgres
+    ? { DATABASE_URL: `${POSTGRES}?schema=${schema}` }
+    : { RECSYS_PGLITE_DIR: path.join(work, 'pglite') };
+  try {
+    process.stderr.write(`setup: ml-latest-small, ${usePostgres ? 'PostgreSQL' : 'PGlite'}, ${MODEL}\n`);
+    const tables = await loadDatasetTables('ml-latest-small', {
+      dataDir: path.join(work, 'data'),
+      from: ML_DIR,
+    });
+    const db = await createDatabase({
+      databaseUrl: databaseEnv.DATABASE_URL,
+      pgliteDir: databaseEnv.RECSYS_PGLITE_DIR ?? '',
+    });
+    await migrate(db);
+    await seedDatabase(db, tables, { dataset: 'ml-latest-small' });
+    await db.close();
+    await initBackend('auto');
+    const artifacts = path.join(work, 'artifacts');
+    const trained = await trainToArtifact({
+      store: createStore(artifacts),
+      tables,
+      dataset: 'ml-latest-small',
+      kind: MODEL as 'als',
+    });
+    process.stderr.write(
+      `trained ${MODEL} ${trained.ref.version} in ${trained.trained.fitSeconds.toFixed(1)} s\n`,
+    );
+
+    const profileDir = path.join(work, 'profile');
+    const startRecsys = async (
+      extra: string[],
+      profile = false,
+    ): Promise<{ base: string; child: ChildProcess }> => {
+      const port = await freePort();
+      const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      const server = spawnServer([...nodeFlags, 'bin/recsys.js', 'serve', '--port', String(port), ...extra], {
+        ...databaseEnv,
+        RECSYS_ARTIFACTS: artifacts,
+        RECSYS_MODEL: MODEL,
+        HOST: '127.0.0.1',
+        LOG_LEVEL: flag('access-log') ? 'info' : 'warn',
+        RECSYS_API_TOKEN: 'bench',
+      });
+      children.push(server.child);
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(`${base}/ready`, server.child, server.output);
+      return { base, child: server.child };
+    };
+
+    const recsys = await startRecsys(
+      process.argv.includes('--cache-ttl-ms') ? ['--cache-ttl-ms', value('cache-ttl-ms', '1000')] : [],
+      flag('profile'),
+    );
+    const body = await (await fetch(`${recsys.base}/users/1/recommendations?k=10`)).text();
+    const bodyFile = path.join(work, 'body.json');
+    await fs.writeFile(bodyFile, body);
+    const barePort = await freePort();
+    const bare = spawnServer(['--import', 'tsx', 'bench/bare-koa-server.ts', String(barePort), bodyFile], {});
+    children.push(bare.child);
+    const bareBase = `http://127.0.0.1:${barePort}`;
+    await waitFor(`${bareBase}/users/1/recommendations`, bare.child, bare.output);
+
+    const results: Figures[] = [];
+    results.push(await measure('bare Koa route (fixed JSON)', bareBase, bare.child.pid));
+    await stop(bare.child);
+    results.push(await measure('recsys GET /users/{id}/recommendations?k=10', recsys.base, recsys.child.pid));
+    await stop(recsys.child);
+    if (flag('profile')) process.stdout.write(`${await summarizeProfile(profileDir)}\n`);
+    if (!flag('no-uncached')) {
+      const uncached = await startRecsys(['--cache-ttl-ms', '0']);
+      results.push(
+        await measure(
+          'recsys, user cache off (DB read + ranking per request)',
+          uncached.base,
+          uncached.child.pid,
+        ),
+      );
+      await stop(uncached.child);
+    }
+
+    const reference = results[0] as Figures;
+    const main = results[1] as Figures;
+    const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+    const lines = [
+      `bench:api ${date} UTC, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}, Node ${process.version}, ${usePostgres ? 'PostgreSQL' : 'PGlite'}, ${MODEL}, ` +
+        `${CONNECTIONS} connections, ${DURATION} s, body ${body.length} B`,
+      '',
+      '| target | req/s | vs bare | p50 ms | p99 ms | max ms | requests | non-2xx | errors | server CPU µs/req |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...results.map(
+        (r) =>
+          `| ${r.name} | ${r.rps.toFixed(0)} | ${((100 * r.rps) / reference.rps).toFixed(0)}% | ${r.p50} | ${r.p99} | ` +
+          `${r.max} | ${r.requests} | ${r.non2xx} | ${r.errors} | ${r.cpuMicros.toFixed(0)} |`,
+      ),
+      '',
+      `targets: throughput >= 50% of bare: ${main.rps >= 0.5 * reference.rps ? 'met' : 'MISSED'}; ` +
+        `p99 < 25 ms: ${main.p99 < 25 ? 'met' : 'MISSED'}; zero non-2xx: ${main.non2xx === 0 && main.errors === 0 ? 'met' : 'MISSED'}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    for (const child of children) await stop(child);
+    if (usePostgres) {
+      const client = new pg.Client({ connectionString: POSTGRES });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    }
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/** Self time of a V8 .cpuprofile by package (or our folder) and by function, biggest first. */
+async function summarizeProfile(dir: string): Promise<string> {
+  const files = (await fs.readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return 'no CPU profile written';
+  const profile = JSON.parse(await fs.readFile(path.join(dir, files[0] as string), 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byPackage = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  for (const [id, micros] of self) {
+    const { functionName, url, lineNumber } = (byId.get(id) as ProfileNode).callFrame;
+    const pkg =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+      /\/(src\/[^/]+|bench)\//.exec(url)?.[1] ??
+      (url.startsWith('node:') ? 'node core' : url === '' ? `(${functionName || 'native'})` : url);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
+    const name = `${functionName || '(anonymous)'} ${path.basename(url)}:${lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
+  }
+  const top = (m: Map<string, number>, n: number): string[] =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, micros]) => `  ${((100 * micros) / total).toFixed(1).padStart(5)}%  ${name}`);
+  return [
+    `CPU profile of the recsys server (${(total / 1e6).toFixed(1)} s sampled): self time by package`,
+    ...top(byPackage, 15),
+    'by function',
+    ...top(byFunction, 25),
+  ].join('\n');
+}
+
+await main();
