@@ -5,6 +5,8 @@ import { register as registerDb } from './db.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerGenerate } from './generate.js';
 import { registerTune } from './tune.js';
+import { register as registerServe } from './serve.js';
+import { register as registerStart } from './start.js';
 import { registerArtifactCommands } from './artifacts.js';
 import { registerRecommendCommand } from './recommend.js';
 import { registerSimilarCommand } from './similar.js';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerGenerate(program);
   registerTune(program);
+  registerServe(program);
+  registerStart(program);
   registerTrainCommand(program);
   registerRecommendCommand(program);
   registerSimilarCommand(program);
