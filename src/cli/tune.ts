@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { ValidationError } from '../core/errors.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { DATASET_NAMES } from '../core/types.js';
 import { RANKING_METRIC_NAMES } from '../eval/metrics.js';
@@ -32,6 +33,10 @@ export function registerTune(program: Command): void {
     .option('--k <n>', 'cut-off of every metric', '10')
     .option('--metric <name>', `chosen on, one of ${RANKING_METRIC_NAMES.join(', ')}`, 'ndcg')
     .option('--param <model.name=value...>', 'hyperparameters held fixed, e.g. als.cgSteps=3')
+    .option(
+      '--space <name=v1,v2...>',
+      'candidate values replacing the default space of a name, e.g. factors=64,128',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (raw: unknown) => {
       const options = parseOptions(
@@ -48,12 +53,16 @@ export function registerTune(program: Command): void {
           k: z.coerce.number().int().min(1).max(1000),
           metric: z.enum(RANKING_METRIC_NAMES as [string, ...string[]]),
           param: z.array(z.string()).default([]),
+          space: z.array(z.string()).default([]),
           json: z.boolean().default(false),
         }),
         raw,
       );
       const model = getModelFactory(options.model, '--model').kind;
-      const space = searchSpaceFor(model);
+      const space = {
+        ...searchSpaceFor(model),
+        ...parseSpace(options.space, getModelFactory(model).defaults),
+      };
       const fixed = parseParams(options.param, [model])[model] ?? {};
       const { config, logger, tables, dataset } = await loadForCommand(options);
       await initBackend(config.tfBackend, logger);
@@ -78,6 +87,31 @@ export function registerTune(program: Command): void {
     });
 }
 
+/**
+ * `name=v1,v2` overrides of the search space; numbers and booleans are converted, names must be the model's.
+ * @example parseSpace(['factors=64,128'], alsFactory.defaults); // { factors: [64, 128] }
+ */
+export function parseSpace(
+  assignments: readonly string[],
+  defaults: Readonly<Record<string, unknown>>,
+): Record<string, (number | string | boolean)[]> {
+  const out: Record<string, (number | string | boolean)[]> = {};
+  for (const assignment of assignments) {
+    const match = /^([A-Za-z0-9]+)=(.+)$/.exec(assignment);
+    if (!match) throw new ValidationError('--space', `'${assignment}' is not name=v1,v2`);
+    const [, name, list] = match as unknown as [string, string, string];
+    if (!(name in defaults))
+      throw new ValidationError('--space', `'${name}' is not a hyperparameter of this model`);
+    out[name] = list
+      .split(',')
+      .map((t) => t.trim())
+      .map((t) =>
+        t === 'true' ? true : t === 'false' ? false : Number.isFinite(Number(t)) && t !== '' ? Number(t) : t,
+      );
+  }
+  return out;
+}
+
 const SHOWN = ['ndcg', 'recall', 'map', 'hitrate'];
 
 /**
@@ -93,11 +127,12 @@ export function formatTune(report: TuneReport, names: readonly string[]): string
       `(${report.split.users_validation} users), then scored on test (${report.split.users_test} users)`,
     '',
   ];
-  const head = ['trial', ...names, ...SHOWN.map((m) => `val ${m}@${k}`), 'fit s'];
+  const head = ['trial', ...names, ...SHOWN.map((m) => `val ${m}@${k}`), `+- se`, 'fit s'];
   const rows = report.trials.map((t) => [
     `${t.trial === report.best.trial ? '*' : ' '}${t.trial}${t.trial === 0 ? ' (defaults)' : ''}`,
     ...names.map((n) => String(t.hyperparameters[n])),
     ...SHOWN.map((m) => (t.validation[`${m}@${k}`] as number).toFixed(4)),
+    t.validationStandardError.toFixed(4),
     t.validation.fit_seconds.toFixed(1),
   ]);
   lines.push(...formatTable(head, rows), '');

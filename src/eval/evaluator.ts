@@ -113,6 +113,8 @@ export interface EvaluationResult {
   k: number;
   /** Ranking metrics at k averaged over the evaluated users. */
   metrics: Record<RankingMetricName, number>;
+  /** Standard error of each mean (sample standard deviation over users / sqrt(users)). */
+  standardErrors: Record<RankingMetricName, number>;
   /** Distinct recommended items / items in the dataset. */
   coverage: number;
   /** Mean train-positive count of recommended items. */
@@ -143,10 +145,10 @@ export async function evaluateRecommender(
   for (const u of prepared.users) {
     (prepared.noTrainPositive[u] === 1 && options.fallback ? cold : personalized).push(u);
   }
-  const sums = Object.fromEntries(RANKING_METRIC_NAMES.map((n) => [n, 0])) as Record<
-    RankingMetricName,
-    number
-  >;
+  const zeros = (): Record<RankingMetricName, number> =>
+    Object.fromEntries(RANKING_METRIC_NAMES.map((n) => [n, 0])) as Record<RankingMetricName, number>;
+  const sums = zeros();
+  const squares = zeros();
   const lists: Int32Array[] = [];
   const total = prepared.users.length;
   let done = 0;
@@ -160,16 +162,23 @@ export async function evaluateRecommender(
         excludeSeen: true,
         exclude: rowsOf(prepared.seen, batch),
       });
-      scoreBatch(top, batch, prepared.relevant, sums, lists);
+      scoreBatch(top, batch, prepared.relevant, sums, squares, lists);
       done += batch.length;
       options.onProgress?.({ phase, done, total, unit: 'users' });
     }
   }
-  const metrics = {} as Record<RankingMetricName, number>;
-  for (const name of RANKING_METRIC_NAMES) metrics[name] = total > 0 ? sums[name] / total : 0;
+  const metrics = zeros();
+  const standardErrors = zeros();
+  for (const name of RANKING_METRIC_NAMES) {
+    const mean = total > 0 ? sums[name] / total : 0;
+    metrics[name] = mean;
+    const variance = total > 1 ? Math.max(0, (squares[name] - total * mean * mean) / (total - 1)) : 0;
+    standardErrors[name] = total > 0 ? Math.sqrt(variance / total) : 0;
+  }
   return {
     k,
     metrics,
+    standardErrors,
     coverage: catalogCoverage(lists, prepared.train.items.size, k),
     meanPopularity: meanPopularity(lists, prepared.itemPopularity, k),
     novelty: novelty(lists, prepared.itemPopularity, Math.max(prepared.trainUsers, 1), k),
@@ -179,19 +188,24 @@ export async function evaluateRecommender(
   };
 }
 
-/** Adds each query's metrics into `sums` and keeps its list for the catalogue-level aggregates. */
+/** Adds each query's metrics (and their squares) into the sums; keeps its list for the catalogue aggregates. */
 function scoreBatch(
   top: TopK,
   batch: Int32Array,
   relevant: CsrMatrix,
   sums: Record<RankingMetricName, number>,
+  squares: Record<RankingMetricName, number>,
   lists: Int32Array[],
 ): void {
   for (let q = 0; q < batch.length; q++) {
     const u = batch[q] as number;
     const ranked = top.ids.slice(q * top.k, (q + 1) * top.k);
     const relevantSet = new Set(relevant.indices.subarray(relevant.indptr[u], relevant.indptr[u + 1]));
-    for (const name of RANKING_METRIC_NAMES) sums[name] += RANKING_METRICS[name](ranked, relevantSet, top.k);
+    for (const name of RANKING_METRIC_NAMES) {
+      const value = RANKING_METRICS[name](ranked, relevantSet, top.k);
+      sums[name] += value;
+      squares[name] += value * value;
+    }
     lists.push(ranked);
   }
 }

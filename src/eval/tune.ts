@@ -131,6 +131,8 @@ export interface TrialResult {
   hyperparameters: Record<string, Value>;
   /** Figures on the validation slice. */
   validation: ModelReport;
+  /** Standard error of the chosen metric's mean on validation (how far apart two trials must be to differ). */
+  validationStandardError: number;
 }
 
 export interface TuneReport {
@@ -190,7 +192,12 @@ export async function tune(options: TuneOptions): Promise<TuneReport> {
     options.onProgress?.({ phase: `tune ${options.model}`, done: 0, total, unit: 'trials' });
     for (const [trial, hyperparameters] of settings.entries()) {
       const { result, fitSeconds } = await run(hyperparameters, onValidation);
-      const outcome = { trial, hyperparameters, validation: modelReport(result, fitSeconds) };
+      const outcome = {
+        trial,
+        hyperparameters,
+        validation: modelReport(result, fitSeconds),
+        validationStandardError: result.standardErrors[metric],
+      };
       results.push(outcome);
       if (!best || (outcome.validation[key] as number) > (best.validation[key] as number)) best = outcome;
       options.onTrial?.(outcome);

@@ -75,6 +75,8 @@ describe('evaluateRecommender', () => {
     expect(result.metrics.ndcg).toBeCloseTo(2 / 3, 10);
     expect(result.metrics.recall).toBeCloseTo(2 / 3, 10);
     expect(result.metrics.precision).toBeCloseTo(2 / 9, 10);
+    // Per-user NDCG 1, 1, 0: sample variance 1/3, standard error sqrt(1/3 / 3) = 1/3.
+    expect(result.standardErrors.ndcg).toBeCloseTo(1 / 3, 10);
     expect(result.coverage).toBe(1);
     expect(result.meanPopularity).toBeCloseTo(10 / 9, 10);
     expect(result.usersEvaluated).toBe(3);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { loadDatasetTables } from '../../src/data/load.js';
+import { parseSpace } from '../../src/cli/tune.js';
 import { candidateSettings, searchSpaceFor, tune, type TuneReport } from '../../src/eval/tune.js';
 import { initBackend } from '../../src/tf/backend.js';
 
@@ -26,6 +27,16 @@ describe('candidateSettings', () => {
     expect(grid).toHaveLength(6);
     expect(new Set(grid.map((s) => `${s.a}${s.b}`))).toEqual(new Set(['1x', '1y', '2x', '2y', '3x', '3y']));
     expect(candidateSettings(space, 'grid', 2, 1)).toHaveLength(2);
+  });
+
+  it('reads --space overrides, refusing names the model does not have', () => {
+    const defaults = { neighbours: 200, weighting: 'cosine' };
+    expect(parseSpace(['neighbours=10, 20', 'weighting=bm25,tfidf'], defaults)).toEqual({
+      neighbours: [10, 20],
+      weighting: ['bm25', 'tfidf'],
+    });
+    expect(() => parseSpace(['factors=8'], defaults)).toThrow(/--space: 'factors' is not a hyperparameter/);
+    expect(() => parseSpace(['neighbours'], defaults)).toThrow(ValidationError);
   });
 
   it('has a space for the models with hyperparameters only', () => {
@@ -67,7 +78,10 @@ describe('tune item-kNN on ml-100k', () => {
   });
 
   it('scores trials on the validation slice and picks the best there', () => {
-    for (const t of report.trials) expect(t.validation.users_evaluated).toBe(report.split.users_validation);
+    for (const t of report.trials) {
+      expect(t.validation.users_evaluated).toBe(report.split.users_validation);
+      expect(t.validationStandardError).toBeGreaterThan(0);
+    }
     // One validation rating per user: fewer users have a validation positive than a test positive.
     expect(report.split.users_validation).toBeLessThan(report.split.users_test);
     const bestOnValidation = Math.max(...report.trials.map((t) => t.validation['ndcg@10'] as number));
