@@ -3,31 +3,13 @@ import type { Logger } from '../core/log.js';
 import { topKRow } from '../core/types.js';
 import { createCatalog, type Catalog, type CatalogMovie } from './catalog.js';
 import { ModelNotLoadedError } from './errors.js';
-import { prepareHistory } from './history.js';
 import { ModelSlot } from './model-slot.js';
 import { watchPointer } from './pointer-watch.js';
 import { createPopularityRanking, type PopularityRanking } from './popularity.js';
-import type {
-  ModelSource,
-  NewUserProfile,
-  RatedMovie,
-  RatingValue,
-  ServableModel,
-  ServingData,
-} from './ports.js';
-import { createRankBatcher } from './rank-batcher.js';
-import { UserCache, type UserState } from './user-cache.js';
+import type { ModelSource, NewUserProfile, RatedMovie, ServableModel, ServingData } from './ports.js';
+import { createUserRankings, MAX_K } from './user-rankings.js';
 
-/** The most movies one request can ask for; rankings are computed (and cached) this deep once per user. */
-export const MAX_K = 100;
-
-/**
- * How long a user's ratings read from the database (and the ranking computed from them) are reused. Ratings
- * posted through this service count at once whatever the TTL; it only bounds how late a rating written by
- * another process (another replica, a batch job) shows up. At 1 s, 610 users under bench:api load missed
- * the cache on ~20% of requests (220 µs of server CPU per request against 130 µs at a steady hit rate).
- */
-export const DEFAULT_USER_CACHE_TTL_MS = 5_000;
+export { DEFAULT_USER_CACHE_TTL_MS, MAX_K } from './user-rankings.js';
 
 export interface RecommendationServiceOptions {
   data: ServingData;
@@ -89,17 +71,18 @@ export function createRecommendationService(options: RecommendationServiceOption
   const slot = new ModelSlot({
     onDisposed: (old) => logger.debug('model disposed', { kind: old.kind, version: old.version }),
   });
-  const cache = new UserCache({
-    capacity: options.userCache?.capacity ?? 50_000,
-    ttlMs: options.userCache?.ttlMs ?? DEFAULT_USER_CACHE_TTL_MS,
-  });
-  const knownUsers = new Set<number>();
-  const loading = new Map<number, Promise<UserState>>();
-  const ranking = new Map<string, Promise<readonly number[]>>();
-  const batcher = createRankBatcher(MAX_K);
-  let writes = 0;
   let catalog: Catalog = createCatalog([]);
   let popularity: PopularityRanking = createPopularityRanking([]);
+  const rankings = createUserRankings({
+    data,
+    slot,
+    logger,
+    kind: models.kind,
+    catalog: () => catalog,
+    popularity: () => popularity,
+    ...(options.userCache?.capacity !== undefined ? { capacity: options.userCache.capacity } : {}),
+    ...(options.userCache?.ttlMs !== undefined ? { ttlMs: options.userCache.ttlMs } : {}),
+  });
   let reloading: Promise<ReloadResult> | undefined;
   let watcher: { close(): void } | undefined;
 
@@ -117,76 +100,6 @@ export function createRecommendationService(options: RecommendationServiceOption
     const ranked = createPopularityRanking(counts);
     catalog = createCatalog(movies, ranked.countOf);
     popularity = ranked;
-  }
-
-  async function userState(userId: number): Promise<UserState> {
-    const cached = cache.get(userId);
-    if (cached) return cached;
-    const pending = loading.get(userId);
-    if (pending) return pending;
-    const writesBefore = writes;
-    const load = (async () => {
-      const ratings = await data.historyOf(userId);
-      if (ratings === null) throw new NotFoundError('user', userId);
-      knownUsers.add(userId);
-      const state: UserState = { ratings, fetchedAt: cache.time() };
-      // A write that landed while we read may be missing from what we read: use it once, do not keep it.
-      if (writes === writesBefore) cache.set(userId, state);
-      return state;
-    })().finally(() => loading.delete(userId));
-    loading.set(userId, load);
-    return load;
-  }
-
-  async function ensureUser(userId: number): Promise<void> {
-    if (knownUsers.has(userId)) return;
-    if (!(await data.userExists(userId))) throw new NotFoundError('user', userId);
-    knownUsers.add(userId);
-  }
-
-  async function rank(
-    loaded: ServableModel,
-    userId: number,
-    ratings: readonly RatingValue[],
-  ): Promise<number[]> {
-    const { model, historyPolicy } = loaded;
-    const history = prepareHistory(ratings, model.items, historyPolicy);
-    const out: number[] = [];
-    const taken = new Set<number>(history.rated);
-    if (history.positives) {
-      // Trained factors when the ratings are those of training, fold-in otherwise; batched with the
-      // requests that arrive alongside.
-      const items = await batcher.rank(loaded, userId, { ...history, positives: history.positives });
-      for (const item of items) {
-        const movieId = model.items.toRaw(item);
-        if (!taken.has(movieId) && catalog.has(movieId)) {
-          out.push(movieId);
-          taken.add(movieId);
-        }
-      }
-    }
-    // Cold users get popularity; short rankings are topped up with it.
-    if (out.length < MAX_K) {
-      for (const movieId of popularity.top(MAX_K - out.length, taken)) {
-        if (catalog.has(movieId)) out.push(movieId);
-      }
-    }
-    return out;
-  }
-
-  function rankingFor(loaded: ServableModel, userId: number, state: UserState): Promise<readonly number[]> {
-    if (state.ranked?.version === loaded.version) return Promise.resolve(state.ranked.ids);
-    const key = `${loaded.version}:${userId}:${state.fetchedAt}`;
-    const pending = ranking.get(key);
-    if (pending) return pending;
-    const computed = rank(loaded, userId, state.ratings)
-      .then((ids) => {
-        state.ranked = { version: loaded.version, ids };
-        return ids;
-      })
-      .finally(() => ranking.delete(key));
-    ranking.set(key, computed);
-    return computed;
   }
 
   function withModel<T>(fn: (loaded: ServableModel) => Promise<T>): Promise<T> {
@@ -243,16 +156,9 @@ export function createRecommendationService(options: RecommendationServiceOption
     },
 
     async recommendForUser(userId, k) {
-      // The common case under load: a fresh ranking for the model serving now. No lease is needed, since
-      // nothing touches the model.
-      const cached = cache.get(userId);
-      const ranked = cached?.ranked;
-      if (ranked && ranked.version === slot.current?.version) return ranked.ids.slice(0, k).map(movieOrThrow);
-      const state = cached ?? (await userState(userId));
-      return withModel(async (loaded) => {
-        const ids = await rankingFor(loaded, userId, state);
-        return ids.slice(0, k).map(movieOrThrow);
-      });
+      // Under load nearly every request finds a fresh ranking and never touches the model.
+      const ids = rankings.cached(userId) ?? (await rankings.compute(userId));
+      return ids.slice(0, k).map(movieOrThrow);
     },
 
     async similarMovies(movieId, k) {
@@ -272,25 +178,23 @@ export function createRecommendationService(options: RecommendationServiceOption
     searchMovies: (text, limit) => catalog.search(text, limit),
 
     async ratingsOf(userId) {
-      await ensureUser(userId);
+      await rankings.ensureUser(userId);
       return data.ratingsOf(userId);
     },
 
     async rate(userId, movieId, rating) {
       movieOrThrow(movieId);
-      await ensureUser(userId);
-      writes++;
-      const stored = await data.rate(userId, movieId, rating);
-      writes++;
-      cache.invalidate(userId);
-      // A read started before the write must not answer requests made after it.
-      loading.delete(userId);
-      return stored;
+      await rankings.ensureUser(userId);
+      try {
+        return await data.rate(userId, movieId, rating);
+      } finally {
+        rankings.noteWrite(userId);
+      }
     },
 
     async createUser(profile) {
       const id = await data.createUser(profile);
-      knownUsers.add(id);
+      rankings.noteUser(id);
       return id;
     },
 
@@ -319,7 +223,7 @@ export function createRecommendationService(options: RecommendationServiceOption
       watcher?.close();
       await reloading?.catch(() => undefined);
       slot.clear();
-      cache.clear();
+      rankings.clear();
     },
   };
   return service;

@@ -43,13 +43,21 @@ export class UserCache {
   get(userId: number): UserState | undefined {
     const state = this.entries.get(userId);
     if (!state) return undefined;
-    if (this.now() - state.fetchedAt > this.options.ttlMs) {
-      this.entries.delete(userId);
-      return undefined;
-    }
+    // Expired entries stay (until replaced or evicted) so a re-read can reuse their ranking: see previous().
+    if (this.now() - state.fetchedAt > this.options.ttlMs) return undefined;
     this.entries.delete(userId);
     this.entries.set(userId, state);
     return state;
+  }
+
+  /** The user's last state whatever its age (to compare a re-read against), without touching the LRU order. */
+  previous(userId: number): UserState | undefined {
+    return this.entries.get(userId);
+  }
+
+  /** Past half its TTL: still served, but worth re-reading before it expires (refresh ahead). */
+  isAging(state: UserState): boolean {
+    return this.now() - state.fetchedAt > this.options.ttlMs / 2;
   }
 
   set(userId: number, state: UserState): void {

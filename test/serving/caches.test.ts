@@ -15,7 +15,21 @@ describe('UserCache', () => {
     expect(cache.get(1)).toBeDefined();
     now = 101;
     expect(cache.get(1)).toBeUndefined();
-    expect(cache.size).toBe(1);
+    // Expired, but kept to compare a re-read against (its ranking may still hold).
+    expect(cache.previous(1)).toBeDefined();
+    expect(cache.previous(2)).toBeUndefined();
+  });
+
+  it('says when an entry is past half its TTL (refresh ahead)', () => {
+    let now = 0;
+    const cache = new UserCache({ capacity: 10, ttlMs: 100, now: () => now });
+    const state = { ratings: [], fetchedAt: 0 };
+    cache.set(1, state);
+    now = 50;
+    expect(cache.isAging(state)).toBe(false);
+    now = 51;
+    expect(cache.isAging(state)).toBe(true);
+    expect(cache.get(1)).toBe(state);
   });
 
   it('keeps nothing with a TTL of 0 and forgets an invalidated user', () => {
@@ -26,6 +40,7 @@ describe('UserCache', () => {
     on.set(1, { ratings: [], fetchedAt: on.time() });
     on.invalidate(1);
     expect(on.get(1)).toBeUndefined();
+    expect(on.previous(1)).toBeUndefined();
   });
 });
 
