@@ -5,14 +5,14 @@
  * Zhou et al. 2008). Scores are dot products of user and item factors; similar items are cosine over item
  * factors. Training lives in als-train.ts, the tf solver in als-solve.ts.
  */
-import { z } from 'zod';
 import { ArtifactIntegrityError, ValidationError } from '../core/errors.js';
 import type { TopK } from '../core/types.js';
 import { buildCsr } from '../dataset/csr.js';
 import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
 import { tf, type Tensor2D } from '../tf/tf.js';
 import { scoreTopK, type Exclusion } from '../tf/topk.js';
-import { gramMatrix, solveRowsExactly, type AlsSolveSettings } from './als-solve.js';
+import { alsSchema, solveSettings, type AlsHyperparameters } from './als-hyperparameters.js';
+import { gramMatrix, solveRowsExactly } from './als-solve.js';
 import { trainAls } from './als-train.js';
 import { parseHyperparameterInput } from './hyperparameters.js';
 import { checkK } from './ranking.js';
@@ -31,35 +31,7 @@ import type {
 
 const FORMAT_VERSION = 1;
 
-const booleanInput = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
-
-const schema = z
-  .object({
-    factors: z.coerce.number().int().min(1).max(1024).default(64),
-    regularization: z.coerce.number().min(0).default(0.01),
-    /** Confidence scale: c = alpha * r (or 1 + alpha * r). */
-    alpha: z.coerce.number().positive().default(1),
-    iterations: z.coerce.number().int().min(1).max(10_000).default(20),
-    /** Conjugate-gradient steps per row and half-step (implicit's cg_steps). */
-    cgSteps: z.coerce.number().int().min(1).max(1024).default(3),
-    solver: z.enum(['cg', 'cholesky']).default('cg'),
-    confidence: z.enum(['alpha-r', 'one-plus-alpha-r']).default('alpha-r'),
-    /** Explicit ratings (weighted-lambda ALS, reports RMSE) instead of implicit confidence. */
-    explicit: booleanInput.default(false),
-    /** Most rows solved per batch. */
-    batchSize: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(1 << 20)
-      .default(512),
-    /** Threads solving half-steps: 1 = this thread, n > 1 = n worker threads with a backend each. */
-    workers: z.coerce.number().int().min(1).max(64).default(1),
-    seed: z.coerce.number().int().default(42),
-  })
-  .strict();
-
-export type AlsHyperparameters = z.output<typeof schema>;
+export type { AlsHyperparameters };
 
 interface Fitted {
   users: IdEncoder;
@@ -120,6 +92,7 @@ export class AlsModel implements Recommender, FoldIn {
         `matrix is ${userItems.nRows} x ${userItems.nCols} but the encoders hold ${users.size} users, ${items.size} items`,
       );
     }
+    if (userItems.indices.length === 0) throw new ValidationError('train', 'holds no interactions');
     const h = this.hyperparameters;
     const result = await trainAls(
       userItems,
@@ -132,6 +105,13 @@ export class AlsModel implements Recommender, FoldIn {
       },
       options,
     );
+    if (!result.userFactors.every(Number.isFinite) || !result.itemFactors.every(Number.isFinite)) {
+      // Only without regularization: a row with fewer interactions than factors has a singular system.
+      throw new ValidationError(
+        'regularization',
+        `training diverged to non-finite factors at ${h.regularization}; raise it`,
+      );
+    }
     this.dispose();
     this.fitted = build(h, users, items, userItems, result.userFactors, result.itemFactors);
     return { seconds: (performance.now() - started) / 1000, epochs: result.epochs };
@@ -223,7 +203,7 @@ export class AlsModel implements Recommender, FoldIn {
     checkStateHeader(state, 'als', FORMAT_VERSION);
     let h: AlsHyperparameters;
     try {
-      h = parseHyperparameterInput('als', schema, state.hyperparameters);
+      h = parseHyperparameterInput('als', alsSchema, state.hyperparameters);
     } catch (error) {
       throw new ArtifactIntegrityError('als state', (error as Error).message);
     }
@@ -252,18 +232,6 @@ export class AlsModel implements Recommender, FoldIn {
     if (!this.fitted) throw new Error('als model is not fitted');
     return this.fitted;
   }
-}
-
-function solveSettings(h: AlsHyperparameters): AlsSolveSettings {
-  return {
-    factors: h.factors,
-    regularization: h.regularization,
-    solver: h.solver,
-    cgSteps: h.cgSteps,
-    explicit: h.explicit,
-    alpha: h.alpha,
-    confidence: h.confidence,
-  };
 }
 
 function build(
@@ -347,8 +315,8 @@ function factorArray(state: ModelState, name: string, rows: number, f: number): 
 export const alsFactory: ModelFactory<AlsHyperparameters> = {
   kind: 'als',
   description: 'Alternating least squares (implicit confidence or explicit ratings) on TF.js',
-  defaults: schema.parse({}),
-  parseHyperparameters: (input) => parseHyperparameterInput('als', schema, input),
-  create: (hyperparameters = {}) => new AlsModel(parseHyperparameterInput('als', schema, hyperparameters)),
+  defaults: alsSchema.parse({}),
+  parseHyperparameters: (input) => parseHyperparameterInput('als', alsSchema, input),
+  create: (hyperparameters = {}) => new AlsModel(parseHyperparameterInput('als', alsSchema, hyperparameters)),
   fromState: (state, encoders) => AlsModel.fromState(state, encoders),
 };

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ArtifactIntegrityError } from '../../src/core/errors.js';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { ArtifactIntegrityError, CancelledError } from '../../src/core/errors.js';
 import { topKRow } from '../../src/core/types.js';
 import type { AlsModel } from '../../src/models/als.js';
 import { alsFactory } from '../../src/models/als.js';
@@ -153,6 +153,19 @@ describeEachBackend('ALS on worker threads', () => {
     expect(factors[1]).toEqual(one.itemFactors);
     expect(lossesTwo).toEqual(lossesOne);
     one.dispose();
+  });
+
+  it('terminates its threads when the fit is cancelled', async () => {
+    const model = alsFactory.create({ factors: 4, iterations: 50, workers: 2 });
+    const controller = new AbortController();
+    const fit = model.fit(data.train, {
+      signal: controller.signal,
+      onEpoch: (e) => {
+        if (e.iteration === 1) controller.abort();
+      },
+    });
+    await expect(fit).rejects.toBeInstanceOf(CancelledError);
+    await vi.waitFor(() => expect(liveAlsWorkers()).toBe(0));
   });
 
   it('2 workers in Cholesky and explicit modes match 1 worker too', async () => {

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { referenceIteration, confidenceMatrix } from '../../bench/reference/als-reference.js';
 import { CancelledError, ValidationError } from '../../src/core/errors.js';
-import { transposeCsr } from '../../src/dataset/csr.js';
+import { buildCsr, transposeCsr } from '../../src/dataset/csr.js';
 import type { AlsModel } from '../../src/models/als.js';
 import { alsFactory } from '../../src/models/als.js';
 import { initialFactors } from '../../src/models/als-train.js';
@@ -188,6 +188,30 @@ describeEachBackend('ALS', (backend) => {
     expect(maxAbsDiff(plusOne.model.userFactors, plain.model.userFactors)).toBeLessThan(1e-5);
     plusOne.epochs.forEach((e, i) => expect(e.loss).toBeCloseTo(plain.epochs[i]!.loss as number, 6));
     [plusOne, plain].forEach((r) => r.model.dispose());
+  });
+
+  it('refuses empty training data, and a fit that diverges without regularization, naming the field', async () => {
+    const { users, items } = implicitData.train;
+    const empty = {
+      ...implicitData.train,
+      userItems: buildCsr(users.size, items.size, new Int32Array(0), new Int32Array(0)),
+    };
+    await expect(alsFactory.create({ factors: 2 }).fit(empty)).rejects.toThrow(
+      /train: holds no interactions/,
+    );
+    // Explicit, no regularization, 8 factors: a user with 1 rating has a singular system.
+    const single = {
+      ...implicitData.train,
+      userItems: buildCsr(users.size, items.size, Int32Array.of(0), Int32Array.of(0)),
+    };
+    const model = alsFactory.create({
+      explicit: true,
+      regularization: 0,
+      factors: 8,
+      iterations: 1,
+      solver: 'cholesky',
+    });
+    await expect(model.fit(single)).rejects.toThrow(/regularization: training diverged/);
   });
 
   it('stops with CancelledError between half-steps when the signal fires', async () => {
