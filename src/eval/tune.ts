@@ -28,11 +28,11 @@ export const SEARCH_SPACES: Partial<Record<ModelKind, SearchSpace>> = {
     alpha: [0.5, 1, 2, 4, 8, 16, 32],
     iterations: [10, 15, 20, 30],
   },
+  // BM25's K1 and B matter only with weighting 'bm25' (they would make distinct settings of equal models);
+  // add them with `--space bm25K1=0.6,1.2,2` when searching BM25 alone.
   itemknn: {
     neighbours: [20, 50, 100, 200, 400, 800],
     weighting: ['cosine', 'tfidf', 'bm25'],
-    bm25K1: [0.6, 1.2, 2],
-    bm25B: [0.5, 0.75, 0.9],
   },
 };
 

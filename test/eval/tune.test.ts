@@ -40,7 +40,8 @@ describe('candidateSettings', () => {
   });
 
   it('has a space for the models with hyperparameters only', () => {
-    expect(Object.keys(searchSpaceFor('itemknn'))).toEqual(['neighbours', 'weighting', 'bm25K1', 'bm25B']);
+    expect(Object.keys(searchSpaceFor('itemknn'))).toEqual(['neighbours', 'weighting']);
+    expect(Object.keys(searchSpaceFor('als'))).toEqual(['factors', 'regularization', 'alpha', 'iterations']);
     expect(() => searchSpaceFor('popularity')).toThrow(ValidationError);
   });
 });
