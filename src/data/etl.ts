@@ -5,7 +5,15 @@ import type { ProgressListener } from '../core/progress.js';
 import type { CatalogEntry } from './catalog.js';
 import type { InteractionColumns } from './parquet.js';
 import { writeFileAtomic } from './parquet.js';
-import { writeMoviesParquet, writeRatingsParquet, writeUsersParquet } from './parquet-tables.js';
+import {
+  RATINGS_ENCODINGS,
+  ratingsArrowTable,
+  writeMoviesParquet,
+  writeRatingsParquet,
+  writeUsersParquet,
+} from './parquet-tables.js';
+import { createParquetStreamWriter, type ParquetStreamWriter } from './parquet-stream.js';
+import type { RatingsTable } from './schema.js';
 import type { SkipReport } from './readers/bad-lines.js';
 import {
   DEFAULT_INTERACTION_COLUMNS,
@@ -50,6 +58,11 @@ export interface EtlOptions {
   interactionColumns?: InteractionColumns;
   /** Run even when `etl.json` says the outputs are current. */
   force?: boolean;
+  /**
+   * Compress ratings.parquet on a worker thread while parsing (default: for ratings files of
+   * PARALLEL_WRITE_MIN_BYTES and more).
+   */
+  parallelWrite?: boolean;
   logger?: Logger;
   onProgress?: ProgressListener;
 }
@@ -97,14 +110,32 @@ export async function runEtl(
     }
   }
   onProgress({ phase, done: 0, total: 2, unit: 'items', detail: 'reading source files' });
-  const source = await readSourceDataset(entry, sourceDir, options);
+  const ratingsFile = path.join(outDir, OUTPUT_FILES.ratings);
+  const outDirExisted = await fs.stat(outDir).then(
+    () => true,
+    () => false,
+  );
+  const stream = (await writeInParallel(entry, sourceDir, options))
+    ? await createParquetStreamWriter(ratingsFile, { columnEncodings: RATINGS_ENCODINGS, statistics: 'none' })
+    : null;
+  let source;
+  try {
+    source = await readSourceDataset(entry, sourceDir, {
+      ...options,
+      ...(stream ? { onRatingsRows: (batch: RatingsTable) => stream.write(ratingsArrowTable(batch)) } : {}),
+    });
+  } catch (error) {
+    await stream?.abort();
+    if (!outDirExisted) await fs.rmdir(outDir).catch(() => undefined);
+    throw error;
+  }
   const { ratings, movies, users } = source.tables;
   onProgress({ phase, done: 1, total: 2, unit: 'items', detail: 'writing Parquet' });
 
   await fs.mkdir(outDir, { recursive: true });
   // The old manifest goes first: if writing stops half-way, the next run redoes the work.
   await fs.rm(path.join(outDir, ETL_MANIFEST), { force: true });
-  await writeRatingsParquet(path.join(outDir, OUTPUT_FILES.ratings), ratings);
+  await finishRatings(stream, source.ratingsStreamedRows, ratings, ratingsFile, logger);
   await writeMoviesParquet(path.join(outDir, OUTPUT_FILES.movies), movies);
   if (users) await writeUsersParquet(path.join(outDir, OUTPUT_FILES.users), users);
   else await fs.rm(path.join(outDir, OUTPUT_FILES.users), { force: true });
@@ -140,6 +171,40 @@ export async function runEtl(
     ratingsFrom: path.basename(source.files.ratings),
   });
   return resultOf(outDir, manifest, false);
+}
+
+/** Ratings files at least this big are compressed on a second thread while they are parsed. */
+export const PARALLEL_WRITE_MIN_BYTES = 32 * 1024 * 1024;
+
+async function writeInParallel(entry: CatalogEntry, sourceDir: string, options: EtlOptions): Promise<boolean> {
+  if (options.parallelWrite === false) return false;
+  const files = await locateSourceFiles(entry, sourceDir);
+  if (files.ratingsKind !== 'ratings') return false;
+  return options.parallelWrite === true || (await fs.stat(files.ratings)).size >= PARALLEL_WRITE_MIN_BYTES;
+}
+
+/** Completes ratings.parquet: the streamed file when it holds exactly the final rows, else a fresh write. */
+async function finishRatings(
+  stream: ParquetStreamWriter | null,
+  streamedRows: number | null,
+  ratings: RatingsTable,
+  file: string,
+  logger: Logger,
+): Promise<void> {
+  if (stream && streamedRows === ratings.length) {
+    try {
+      await stream.finish();
+      return;
+    } catch (error) {
+      logger.warn('parallel Parquet writer failed; writing ratings.parquet again on this thread', {
+        error: (error as Error).message,
+      });
+    }
+  } else {
+    // Duplicates were dropped (--skip-bad-lines) after their rows were streamed.
+    await stream?.abort();
+  }
+  await writeRatingsParquet(file, ratings);
 }
 
 /** Reads `etl.json` of a folder, or null when there is none or it is not ours. */

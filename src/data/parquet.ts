@@ -15,7 +15,22 @@ import { RATINGS_COLUMNS, type RatingsTable } from './schema.js';
 export type ParquetCompression = 'zstd' | 'snappy' | 'none';
 
 /** Column encodings a writer may ask for instead of the default dictionary. */
-export type ColumnEncoding = 'plain' | 'delta';
+export type ColumnEncoding = 'plain' | 'delta' | 'byte-stream-split';
+
+/** Which min/max statistics a writer computes. */
+export type ParquetStatistics = 'none' | 'chunk' | 'page';
+
+const PARQUET_STATISTICS: Record<ParquetStatistics, parquet.EnabledStatistics> = {
+  none: parquet.EnabledStatistics.None,
+  chunk: parquet.EnabledStatistics.Chunk,
+  page: parquet.EnabledStatistics.Page,
+};
+
+const PARQUET_ENCODINGS: Record<ColumnEncoding, parquet.Encoding> = {
+  plain: parquet.Encoding.PLAIN,
+  delta: parquet.Encoding.DELTA_BINARY_PACKED,
+  'byte-stream-split': parquet.Encoding.BYTE_STREAM_SPLIT,
+};
 
 /**
  * Writes an Arrow table as Parquet, atomically (temp file + rename).
@@ -28,9 +43,11 @@ export async function writeParquetFile(
     compression?: ParquetCompression;
     rowGroupSize?: number;
     metadata?: Record<string, string>;
-    /** Per-column encoding: 'delta' (DELTA_BINARY_PACKED, for sorted or clustered ints) or 'plain'; both
-     * turn the dictionary off, which costs time on high-cardinality columns. Unlisted columns use a dictionary. */
+    /** Per-column encoding instead of the default dictionary (which costs time on high-cardinality columns):
+     * 'delta' (DELTA_BINARY_PACKED, for sorted or clustered integers), 'byte-stream-split' (floats) or 'plain'. */
     columnEncodings?: Record<string, ColumnEncoding>;
+    /** Min/max statistics per page (the default), per column chunk, or none (cheaper to write). */
+    statistics?: ParquetStatistics;
   } = {},
 ): Promise<void> {
   const codec = { zstd: parquet.Compression.ZSTD, snappy: parquet.Compression.SNAPPY, none: parquet.Compression.UNCOMPRESSED }[
@@ -41,10 +58,11 @@ export async function writeParquetFile(
     .setMaxRowGroupSize(options.rowGroupSize ?? 1_000_000)
     .setCreatedBy('recsys');
   if (options.metadata) builder = builder.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
+  if (options.statistics) builder = builder.setStatisticsEnabled(PARQUET_STATISTICS[options.statistics]);
   for (const [column, encoding] of Object.entries(options.columnEncodings ?? {})) {
     builder = builder
       .setColumnDictionaryEnabled(column, false)
-      .setColumnEncoding(column, encoding === 'delta' ? parquet.Encoding.DELTA_BINARY_PACKED : parquet.Encoding.PLAIN);
+      .setColumnEncoding(column, PARQUET_ENCODINGS[encoding]);
   }
   const bytes = parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), builder.build());
   await writeFileAtomic(file, bytes);

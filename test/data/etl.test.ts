@@ -30,11 +30,16 @@ function expectSameRatings(actual: RatingsTable, expected: RatingsTable): void {
 }
 
 describe('ETL to Parquet', () => {
-  for (const name of ['ml-100k', 'ml-latest-small'] as const) {
-    it(`${name}: every row of ratings, movies and users survives the Parquet round trip exactly`, async () => {
+  for (const [name, parallelWrite] of [
+    ['ml-100k', false],
+    ['ml-latest-small', false],
+    ['ml-latest-small', true],
+  ] as const) {
+    const how = parallelWrite ? ' (ratings compressed on a worker thread while parsing)' : '';
+    it(`${name}: every row of ratings, movies and users survives the Parquet round trip exactly${how}`, async () => {
       const source = await readSourceDataset(CATALOG[name], path.join(SHARED, name));
       const out = path.join(await newDir(), name);
-      const result = await runEtl(CATALOG[name], path.join(SHARED, name), out);
+      const result = await runEtl(CATALOG[name], path.join(SHARED, name), out, { parallelWrite });
       expect(result.reused).toBe(false);
       expectSameRatings(await readRatingsParquet(result.ratings), source.tables.ratings);
       expect(await readMoviesParquet(result.movies)).toEqual(source.tables.movies);
@@ -102,16 +107,26 @@ describe('ETL to Parquet', () => {
 
     await expect(runEtl(CATALOG['ml-100k'], src, good)).rejects.toBeInstanceOf(DataFormatError);
     expect(await snapshot(good)).toEqual(before);
+    // Also when a worker thread was already compressing the streamed rows: its temp file goes too.
+    await expect(runEtl(CATALOG['ml-100k'], src, good, { parallelWrite: true })).rejects.toBeInstanceOf(DataFormatError);
+    expect(await snapshot(good)).toEqual(before);
+    await expect(runEtl(CATALOG['ml-100k'], src, fresh, { parallelWrite: true })).rejects.toBeInstanceOf(DataFormatError);
+    await expect(fs.stat(fresh)).rejects.toThrow(/ENOENT/);
     expect(Object.keys(before).sort()).toEqual([ETL_MANIFEST, 'movies.parquet', 'ratings.parquet', 'users.parquet']);
   });
 
   it('--skip-bad-lines converts the rest and records the skipped counts', async () => {
     const src = await newDir();
     await copyShared('ml-100k', ['u.data', 'u.item', 'u.user', 'u.genre'], src);
-    await fs.appendFile(path.join(src, 'u.data'), '1\t2\t3\n');
-    const result = await runEtl(CATALOG['ml-100k'], src, await newDir(), { skipBadLines: true });
+    await fs.appendFile(path.join(src, 'u.data'), '1\t2\t3\n196\t242\t1\t881250950\n');
+    const out = await newDir();
+    const result = await runEtl(CATALOG['ml-100k'], src, out, { skipBadLines: true });
     expect(result.manifest.outputs.ratings.rows).toBe(100_000);
-    expect(result.manifest.skipped.byReason).toEqual({ 'field count': 1 });
+    expect(result.manifest.skipped.byReason).toEqual({ 'field count': 1, duplicate: 1 });
+    // Streamed rows included the duplicate: the parallel file is dropped and the ratings written again.
+    const parallel = await runEtl(CATALOG['ml-100k'], src, out, { skipBadLines: true, force: true, parallelWrite: true });
+    expect((await readRatingsParquet(parallel.ratings)).length).toBe(100_000);
+    expect(Object.keys(await snapshot(out)).sort()).toEqual([ETL_MANIFEST, 'movies.parquet', 'ratings.parquet', 'users.parquet']);
   });
 });
 

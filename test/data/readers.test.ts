@@ -107,6 +107,22 @@ describe('readRatingsFile', () => {
     expect(Array.from(table.timestamp ?? [])).toEqual([838985046, 838983525, 868245777]);
   });
 
+  it('hands rows over in batches while parsing; the batches add up to the table', async () => {
+    const file = path.join(SHARED, 'ml-100k', 'u.data');
+    const batches: number[][] = [];
+    const { table, parsedRows } = await readRatingsFile(file, {
+      layout: 'tab',
+      scale: WHOLE_STARS,
+      batchRows: 30_000,
+      onRows: (batch) => batches.push(Array.from(batch.movieId)),
+    });
+    expect(batches.map((b) => b.length)).toEqual([30_000, 30_000, 30_000, 10_000]);
+    expect(parsedRows).toBe(100_000);
+    expect(batches.flat()).toEqual(Array.from(table.movieId));
+    // Without a listener the batch size is ignored (this once looped forever past the first batch).
+    expect((await readRatingsFile(file, { layout: 'tab', scale: WHOLE_STARS, batchRows: 30_000 })).table.length).toBe(100_000);
+  });
+
   it('keeps line numbers right across chunk boundaries and blank lines (u.data is 1.9 MB, chunks are 1 MB)', async () => {
     const file = path.join(await newDir(), 'u.data');
     const original = await fs.readFile(path.join(SHARED, 'ml-100k', 'u.data'), 'latin1');

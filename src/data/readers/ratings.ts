@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import type { RatingScale } from '../catalog.js';
 import type { RatingsTable } from '../schema.js';
-import { type BadLineSink, createBadLineSink, parseId, type SkipReport } from './bad-lines.js';
+import { type BadLineSink, createBadLineSink, type SkipReport } from './bad-lines.js';
+import { diagnoseRatingLine, MAX_TIMESTAMP_DIGITS } from './ratings-diagnose.js';
 import { removeDuplicatePairs } from './duplicates.js';
 import { createLineSplitter, readChunks } from './lines.js';
 
@@ -22,12 +23,21 @@ export interface ReadRatingsOptions {
   skipBadLines?: boolean;
   /** Also compute the sha256 of the file's bytes (read in the same pass). */
   hash?: boolean;
+  /**
+   * Hands parsed rows over while reading, `batchRows` at a time (the last batch may be shorter), so a writer
+   * can work in parallel. Batches are views: copy what you keep. Duplicate pairs are only known at the end:
+   * compare `parsedRows` with the final table's length.
+   */
+  onRows?: (batch: RatingsTable) => void;
+  batchRows?: number;
 }
 
 export interface RatingsFileResult {
   table: RatingsTable;
   /** Lines in the file, header and blank lines included. */
   lines: number;
+  /** Rows parsed before duplicate pairs were removed (all of them went to `onRows`). */
+  parsedRows: number;
   bytes: number;
   sha256: string | null;
   skipped: SkipReport;
@@ -64,9 +74,27 @@ export async function readRatingsFile(file: string, options: ReadRatingsOptions)
     unstored: [],
   };
   const parse = createBlockParser(file, options, state, sink);
-  const splitter = createLineSplitter(parse);
+  let emitted = 0;
+  const emit = (upTo: number): void => {
+    if (!options.onRows || upTo <= emitted) return;
+    options.onRows({
+      length: upTo - emitted,
+      userId: state.userId.subarray(emitted, upTo),
+      movieId: state.movieId.subarray(emitted, upTo),
+      rating: state.rating.subarray(emitted, upTo),
+      timestamp: state.timestamp.subarray(emitted, upTo),
+    });
+    emitted = upTo;
+  };
+  const batchRows = options.batchRows ?? 1_000_000;
+  const splitter = createLineSplitter((buf, start, end, firstLineNo) => {
+    const lines = parse(buf, start, end, firstLineNo);
+    if (options.onRows) while (state.n - emitted >= batchRows) emit(emitted + batchRows);
+    return lines;
+  });
   const { bytes, sha256 } = await readChunks(file, (chunk) => splitter.push(chunk), { hash: options.hash ?? false });
   splitter.end();
+  emit(state.n);
   if (options.layout === 'csv' && splitter.lines === 0) sink.fault(file, 1, 'bad header', 'the file is empty');
   const table = removeDuplicatePairs(
     {
@@ -80,7 +108,7 @@ export async function readRatingsFile(file: string, options: ReadRatingsOptions)
     (row) => lineOfRow(row, state.unstored),
     sink,
   );
-  return { table, lines: splitter.lines, bytes, sha256, skipped: sink.report() };
+  return { table, lines: splitter.lines, parsedRows: state.n, bytes, sha256, skipped: sink.report() };
 }
 
 /** The 1-based line of stored row `row`, given the ascending line numbers that stored nothing. */
@@ -108,7 +136,6 @@ function grow(state: ParseState): void {
 }
 
 const MAX_ID = 0x7fffffff;
-const MAX_TIMESTAMP_DIGITS = 15;
 
 /**
  * Returns the splitter callback that parses a block of whole lines (`buf[start, end)` ends with `\n`) and
@@ -259,54 +286,4 @@ function checkHeader(buf: Buffer, p: number, file: string, sink: BadLineSink, st
     sink.fault(file, 1, 'bad header', `expected '${CSV_RATINGS_HEADER}', found '${text}'`);
   }
   return nl + 1;
-}
-
-/**
- * Says exactly what is wrong with a ratings line the fast path refused, through the sink (which throws unless
- * skipping bad lines).
- */
-export function diagnoseRatingLine(
-  text: string,
-  file: string,
-  lineNo: number,
-  options: Pick<ReadRatingsOptions, 'layout' | 'scale'>,
-  sink: BadLineSink,
-): void {
-  const separator = options.layout === 'tab' ? '\t' : options.layout === 'dat' ? '::' : ',';
-  const fields = text.split(separator);
-  const shown = JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
-  if (fields.length !== 4) {
-    sink.fault(file, lineNo, 'field count', `expected 4 fields, found ${fields.length} in ${shown}`);
-    return;
-  }
-  const [user, movie, rating, time] = fields as [string, string, string, string];
-  if (parseId(user) === null) {
-    sink.fault(file, lineNo, 'non-numeric id', `user id ${JSON.stringify(user)} is not an integer id`);
-    return;
-  }
-  if (parseId(movie) === null) {
-    sink.fault(file, lineNo, 'non-numeric id', `movie id ${JSON.stringify(movie)} is not an integer id`);
-    return;
-  }
-  if (!/^\d+(\.\d+)?$/.test(rating)) {
-    sink.fault(file, lineNo, 'bad rating', `rating ${JSON.stringify(rating)} is not a number`);
-    return;
-  }
-  const { min, max, step } = options.scale;
-  const value = Number(rating);
-  const steps = (value - min) / step;
-  if (value < min || value > max || steps !== Math.floor(steps)) {
-    sink.fault(
-      file,
-      lineNo,
-      'rating out of range',
-      `rating ${rating} is not on the scale ${min}..${max} in steps of ${step}`,
-    );
-    return;
-  }
-  if (!new RegExp(`^\\d{1,${MAX_TIMESTAMP_DIGITS}}$`).test(time)) {
-    sink.fault(file, lineNo, 'bad timestamp', `timestamp ${JSON.stringify(time)} is not whole seconds`);
-    return;
-  }
-  sink.fault(file, lineNo, 'bad value', `unexpected characters in ${shown}`);
 }

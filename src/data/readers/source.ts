@@ -45,12 +45,17 @@ export interface SourceReadResult {
   files: SourceFiles;
   inputs: InputFile[];
   skipped: SkipReport;
+  /** Rows handed to `onRatingsRows` (null when it was not called: no callback, or a Parquet input). */
+  ratingsStreamedRows: number | null;
 }
 
 export interface ReadSourceOptions {
   skipBadLines?: boolean;
   /** Column names of a generic interactions Parquet input (default userID / movieID). */
   interactionColumns?: InteractionColumns;
+  /** Receives ratings in batches while a text ratings file is parsed (see ReadRatingsOptions.onRows). */
+  onRatingsRows?: (batch: RatingsTable) => void;
+  ratingsBatchRows?: number;
   logger?: Logger;
 }
 
@@ -123,6 +128,7 @@ export async function readSourceDataset(
   const reports: SkipReport[] = [];
 
   let ratings: RatingsTable;
+  let streamedRows: number | null = null;
   if (files.ratingsKind === 'interactions') {
     logger.info(`${entry.name}: ${entry.files.ratings} not found, reading ${INTERACTIONS_FILE} (pairs only)`, {
       file: files.ratings,
@@ -135,8 +141,16 @@ export async function readSourceDataset(
     hashes.set(files.ratings, await sha256File(files.ratings));
   } else {
     const layout: RatingsLayout = entry.format === 'ml-100k' ? 'tab' : entry.format;
-    const result = await readRatingsFile(files.ratings, { layout, scale: entry.ratingScale, skipBadLines: skip, hash: true });
+    const result = await readRatingsFile(files.ratings, {
+      layout,
+      scale: entry.ratingScale,
+      skipBadLines: skip,
+      hash: true,
+      ...(options.onRatingsRows ? { onRows: options.onRatingsRows } : {}),
+      ...(options.ratingsBatchRows !== undefined ? { batchRows: options.ratingsBatchRows } : {}),
+    });
     ratings = result.table;
+    if (options.onRatingsRows) streamedRows = result.parsedRows;
     reports.push(result.skipped);
     hashes.set(files.ratings, result.sha256 as string);
   }
@@ -167,5 +181,6 @@ export async function readSourceDataset(
     files,
     inputs: stats.map((s) => ({ ...s, sha256: hashes.get(s.path) as string })),
     skipped,
+    ratingsStreamedRows: streamedRows,
   };
 }
