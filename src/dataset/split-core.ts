@@ -51,18 +51,33 @@ export function groupByUser(interactions: Interactions): UserGroups {
   return { order, start };
 }
 
-/** Sorts each user's rows by timestamp; equal timestamps keep ascending item order (raw id order). */
-export function orderByTime(interactions: Interactions, groups: UserGroups): void {
+/**
+ * How equal timestamps of one user are ordered: `item-id` (ascending raw movie id: the split does not depend on
+ * the file's row order) or `row-order` (the order of the rows in the ratings table, i.e. a stable sort by time,
+ * which is what the seed project's pandas pipeline did).
+ */
+export type TieBreak = 'item-id' | 'row-order';
+
+/** Sorts each user's rows by timestamp, equal timestamps ordered by `ties`. */
+export function orderByTime(
+  interactions: Interactions,
+  groups: UserGroups,
+  ties: TieBreak = 'item-id',
+): void {
   const timestamp = interactions.timestamp;
   if (!timestamp) throw new Error('orderByTime needs timestamps');
   const item = interactions.item;
+  // Row indices are the rows' positions in the table, so comparing them gives row order.
   const byTimeThenItem = (a: number, b: number): number =>
     (timestamp[a] as number) - (timestamp[b] as number) || (item[a] as number) - (item[b] as number);
+  const byTimeThenRow = (a: number, b: number): number =>
+    (timestamp[a] as number) - (timestamp[b] as number) || a - b;
+  const compare = ties === 'row-order' ? byTimeThenRow : byTimeThenItem;
   const { order, start } = groups;
   for (let u = 0; u + 1 < start.length; u++) {
     const s = start[u] as number;
     const e = start[u + 1] as number;
-    if (e - s > 1) order.subarray(s, e).sort(byTimeThenItem);
+    if (e - s > 1) order.subarray(s, e).sort(compare);
   }
 }
 

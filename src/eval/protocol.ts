@@ -2,10 +2,8 @@
  * The evaluation protocols: how a dataset is split before models are fit and scored.
  *
  * - `seed-temporal`: the seed project's per-user temporal leave-last-5 (1 validation, users with < 11 ratings
- *   whole in train). Ratings with equal timestamps keep the order of the rows in the ratings table (a stable
- *   sort by time), as the seed and the reference figures of issue 5 did: ml-100k has ties at the train/test
- *   boundary for 463 of its 943 users, and breaking them by movie id instead moves popularity's NDCG@10 from
- *   0.070 to 0.058.
+ *   whole in train). Ratings with equal timestamps keep the order of the rows in the ratings table
+ *   (SEED_PROTOCOL's `ties: 'row-order'`), as the seed and the reference figures of issue 5 did.
  * - `random-leave-5`: the same shape with a seeded random choice per user, for data without timestamps (the
  *   ml-1m interactions); seed 42 unless given.
  */
@@ -42,27 +40,6 @@ export function protocolSpec(
   return protocol === 'seed-temporal' ? SEED_PROTOCOL : { ...ML1M_INTERACTIONS_PROTOCOL, seed };
 }
 
-/**
- * A copy of the interactions whose timestamps are nudged apart so that equal timestamps of one user sort in
- * row order: the k-th of a user's n rows (in row order) gains k / (n + 1) of a second. Integer-second
- * timestamps keep their order; sub-second ones are left as they are (their ties are rare and the dataset
- * layer's movie-id rule applies).
- * @example const split = splitInteractions(withRowOrderTies(all), SEED_PROTOCOL);
- */
-export function withRowOrderTies(interactions: Interactions): Interactions {
-  const { timestamp, user } = interactions;
-  if (!timestamp || !timestamp.every((t) => Number.isInteger(t))) return interactions;
-  const count = new Int32Array(interactions.users.size);
-  for (let r = 0; r < user.length; r++) count[user[r] as number]!++;
-  const rank = new Int32Array(interactions.users.size);
-  const nudged = new Float64Array(timestamp.length);
-  for (let r = 0; r < user.length; r++) {
-    const u = user[r] as number;
-    nudged[r] = (timestamp[r] as number) + rank[u]!++ / ((count[u] as number) + 1);
-  }
-  return { ...interactions, timestamp: nudged };
-}
-
 export interface ProtocolSplit {
   protocol: ProtocolName;
   split: Split;
@@ -79,6 +56,5 @@ export function splitForProtocol(
 ): ProtocolSplit {
   const interactions = interactionsFromRatings(tables.ratings);
   const chosen = protocol === 'auto' ? defaultProtocol(interactions) : protocol;
-  const input = chosen === 'seed-temporal' ? withRowOrderTies(interactions) : interactions;
-  return { protocol: chosen, split: splitInteractions(input, protocolSpec(chosen, seed)) };
+  return { protocol: chosen, split: splitInteractions(interactions, protocolSpec(chosen, seed)) };
 }

@@ -16,7 +16,8 @@ const rows100k = readUData();
 const ml100k = interactionsFromRatings(toRatingsTable(rows100k));
 
 const SPECS: Record<(typeof SPLIT_STRATEGIES)[number], SplitSpec> = {
-  'temporal-leave-n': SEED_PROTOCOL,
+  // Ties by movie id, so the split must not depend on the input's row order (SEED_PROTOCOL keeps row order).
+  'temporal-leave-n': { ...SEED_PROTOCOL, ties: 'item-id' },
   'temporal-fraction': { strategy: 'temporal-fraction', testFraction: 0.2, validationFraction: 0.1 },
   'random-leave-n': { strategy: 'random-leave-n', test: 5, validation: 1, minHistory: 11, seed: 42 },
   'random-fraction': { strategy: 'random-fraction', testFraction: 0.2, validationFraction: 0.1, seed: 42 },
@@ -37,7 +38,7 @@ function sideArrays(split: Split): unknown[] {
 describe('the seed protocol on ml-100k', () => {
   /**
    * Computes the protocol's sides from u.data with plain arrays and sorts, independently of the splitter:
-   * per user sorted by (timestamp, movie id), last 5 to test, the one before to validation, users with fewer
+   * per user sorted by timestamp, ties in file order (Array.prototype.sort is stable), last 5 to test, the one before to validation, users with fewer
    * than 11 ratings whole in train; then held-out pairs whose movie never occurs in train are dropped.
    */
   function expectedSides(rows: readonly RawRating[]) {
@@ -47,7 +48,7 @@ describe('the seed protocol on ml-100k', () => {
     const validation: RawRating[] = [];
     const test: RawRating[] = [];
     for (const list of byUser.values()) {
-      list.sort((a, b) => a.timestamp - b.timestamp || a.item - b.item);
+      list.sort((a, b) => a.timestamp - b.timestamp);
       if (list.length < 11) {
         train.push(...list);
         continue;
@@ -91,6 +92,18 @@ describe('the seed protocol on ml-100k', () => {
     expect(pairKeys(split.test)).toEqual(keys(expected.test));
     expect(pairKeys(split.validation)).toEqual(keys(expected.validation));
     expect(pairKeys(split.train)).toEqual(keys(expected.train));
+  });
+
+  it('breaks equal timestamps in row order, and by movie id when asked', () => {
+    // Pins the tie rule of the seed protocol: 463 of ml-100k's users have a tie at the train/test boundary.
+    const rowOrder = splitInteractions(ml100k, SEED_PROTOCOL);
+    const byItem = splitInteractions(ml100k, { ...SEED_PROTOCOL, ties: 'item-id' });
+    expect(pairKeys(rowOrder.test)).not.toEqual(pairKeys(byItem.test));
+    const reversed = interactionsFromRatings(toRatingsTable([...rows100k].reverse()));
+    expect(pairKeys(splitInteractions(reversed, SEED_PROTOCOL).test)).not.toEqual(pairKeys(rowOrder.test));
+    expect(pairKeys(splitInteractions(reversed, { ...SEED_PROTOCOL, ties: 'item-id' }).test)).toEqual(
+      pairKeys(byItem.test),
+    );
   });
 
   it("never puts a test or validation rating before the same user's train ratings", () => {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { createIdEncoder } from '../../src/dataset/encoder.js';
 import type { Interactions } from '../../src/dataset/types.js';
 import { evaluateRecommender, prepareEvaluation, rowsOf } from '../../src/eval/evaluator.js';
-import { withRowOrderTies } from '../../src/eval/protocol.js';
 import { buildCsr } from '../../src/dataset/csr.js';
 import { itemKnnFactory } from '../../src/models/itemknn.js';
 import { popularityFactory } from '../../src/models/popularity.js';
@@ -128,22 +127,5 @@ describe('rowsOf', () => {
     const sub = rowsOf(m, Int32Array.from([2, 1, 2]));
     expect(Array.from(sub.indptr)).toEqual([0, 1, 3, 4]);
     expect(Array.from(sub.indices)).toEqual([1, 0, 2, 1]);
-  });
-});
-
-describe('withRowOrderTies', () => {
-  it('orders equal timestamps of a user by row and keeps distinct timestamps in order', () => {
-    const base = interactions([
-      [0, 3, 5],
-      [0, 1, 5],
-      [1, 2, 5],
-      [0, 2, 5],
-    ]);
-    const nudged = withRowOrderTies({ ...base, timestamp: Float64Array.from([100, 100, 100, 99]) });
-    const t = nudged.timestamp!;
-    expect(t[0]).toBeLessThan(t[1]!); // same user, same second: row order
-    expect(t[3]).toBeLessThan(t[0]!); // an earlier second stays earlier
-    expect(Math.floor(t[1]!)).toBe(100);
-    expect(nudged.item).toBe(base.item);
   });
 });
