@@ -55,7 +55,8 @@ export function utf8Vector(values: readonly (string | null)[]): arrow.Vector<arr
  */
 export function utf8ListVector(lists: readonly (readonly string[])[]): arrow.Vector<arrow.List<arrow.Utf8>> {
   const offsets = new Int32Array(lists.length + 1);
-  for (let i = 0; i < lists.length; i++) offsets[i + 1] = (offsets[i] as number) + (lists[i] as string[]).length;
+  for (let i = 0; i < lists.length; i++)
+    offsets[i + 1] = (offsets[i] as number) + (lists[i] as string[]).length;
   const child = utf8Data(lists.flat());
   return arrow.makeVector(
     arrow.makeData({

@@ -104,7 +104,8 @@ export const CATALOG: Readonly<Record<DatasetName, CatalogEntry>> = {
       genres: null,
       moviesEncoding: 'latin1',
     },
-    description: '1,000,209 ratings (1-5) from 6,040 users on 3,706 of 3,883 movies, with demographics (2003)',
+    description:
+      '1,000,209 ratings (1-5) from 6,040 users on 3,706 of 3,883 movies, with demographics (2003)',
   },
   'ml-10m': {
     name: 'ml-10m',
@@ -116,7 +117,13 @@ export const CATALOG: Readonly<Record<DatasetName, CatalogEntry>> = {
     folder: 'ml-10M100K',
     format: 'dat',
     ratingScale: HALF_STARS,
-    files: { ratings: 'ratings.dat', movies: 'movies.dat', users: null, genres: null, moviesEncoding: 'auto' },
+    files: {
+      ratings: 'ratings.dat',
+      movies: 'movies.dat',
+      users: null,
+      genres: null,
+      moviesEncoding: 'auto',
+    },
     description: '10,000,054 half-star ratings from 71,567 users on 10,681 movies, no demographics (2009)',
   },
   'ml-latest-small': {
@@ -180,7 +187,8 @@ export const CATALOG: Readonly<Record<DatasetName, CatalogEntry>> = {
  * @example catalogEntry('ml-10m').folder // 'ml-10M100K'
  */
 export function catalogEntry(name: string): CatalogEntry {
-  if (!isDatasetName(name)) throw new NotFoundError('dataset', `${name} (known: ${DATASET_NAMES.join(', ')})`);
+  if (!isDatasetName(name))
+    throw new NotFoundError('dataset', `${name} (known: ${DATASET_NAMES.join(', ')})`);
   return CATALOG[name];
 }
 

@@ -104,7 +104,8 @@ export async function downloadDataset(name: DatasetName, options: DownloadDatase
     await fs.rename(root, target);
   } catch (error) {
     // A corrupt archive must not be reused by the next run.
-    if (!(error instanceof Error && 'code' in error && error.code === 'ENOSPC')) await fs.rm(zipPath, { force: true });
+    if (!(error instanceof Error && 'code' in error && error.code === 'ENOSPC'))
+      await fs.rm(zipPath, { force: true });
     throw error;
   } finally {
     await fs.rm(temp, { recursive: true, force: true });
@@ -135,7 +136,9 @@ async function archiveMatches(zipPath: string, expected: ExpectedDigests): Promi
   );
   if (!exists || (!expected.md5 && !expected.sha256)) return false;
   const actual = await digestFile(zipPath);
-  return (!expected.md5 || expected.md5 === actual.md5) && (!expected.sha256 || expected.sha256 === actual.sha256);
+  return (
+    (!expected.md5 || expected.md5 === actual.md5) && (!expected.sha256 || expected.sha256 === actual.sha256)
+  );
 }
 
 /** The extracted release's folder: the catalog's folder name, else a single top folder, else the temp root. */

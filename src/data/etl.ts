@@ -6,7 +6,7 @@ import type { CatalogEntry } from './catalog.js';
 import type { InteractionColumns } from './parquet.js';
 import { writeFileAtomic } from './parquet.js';
 import {
-  RATINGS_ENCODINGS,
+  RATINGS_WRITE_OPTIONS,
   ratingsArrowTable,
   writeMoviesParquet,
   writeRatingsParquet,
@@ -33,7 +33,11 @@ import {
 
 export const ETL_MANIFEST = 'etl.json';
 export const ETL_VERSION = 1;
-export const OUTPUT_FILES = { ratings: 'ratings.parquet', movies: 'movies.parquet', users: 'users.parquet' } as const;
+export const OUTPUT_FILES = {
+  ratings: 'ratings.parquet',
+  movies: 'movies.parquet',
+  users: 'users.parquet',
+} as const;
 
 export interface EtlManifest {
   version: number;
@@ -116,7 +120,7 @@ export async function runEtl(
     () => false,
   );
   const stream = (await writeInParallel(entry, sourceDir, options))
-    ? await createParquetStreamWriter(ratingsFile, { columnEncodings: RATINGS_ENCODINGS, statistics: 'none' })
+    ? await createParquetStreamWriter(ratingsFile, RATINGS_WRITE_OPTIONS)
     : null;
   let source;
   try {
@@ -146,14 +150,21 @@ export async function runEtl(
     sourceDir: path.resolve(sourceDir),
     ratingsSource: { file: source.files.ratings, kind: source.files.ratingsKind },
     interactionColumns:
-      source.files.ratingsKind === 'interactions' ? (options.interactionColumns ?? DEFAULT_INTERACTION_COLUMNS) : null,
+      source.files.ratingsKind === 'interactions'
+        ? (options.interactionColumns ?? DEFAULT_INTERACTION_COLUMNS)
+        : null,
     skipBadLines: options.skipBadLines ?? false,
     inputs: source.inputs,
     outputs: {
       ratings: {
         file: OUTPUT_FILES.ratings,
         rows: ratings.length,
-        columns: ['user_id', 'movie_id', ...(ratings.rating ? ['rating'] : []), ...(ratings.timestamp ? ['timestamp'] : [])],
+        columns: [
+          'user_id',
+          'movie_id',
+          ...(ratings.rating ? ['rating'] : []),
+          ...(ratings.timestamp ? ['timestamp'] : []),
+        ],
       },
       movies: { file: OUTPUT_FILES.movies, rows: movies.length },
       users: users ? { file: OUTPUT_FILES.users, rows: users.length } : null,
@@ -176,7 +187,11 @@ export async function runEtl(
 /** Ratings files at least this big are compressed on a second thread while they are parsed. */
 export const PARALLEL_WRITE_MIN_BYTES = 32 * 1024 * 1024;
 
-async function writeInParallel(entry: CatalogEntry, sourceDir: string, options: EtlOptions): Promise<boolean> {
+async function writeInParallel(
+  entry: CatalogEntry,
+  sourceDir: string,
+  options: EtlOptions,
+): Promise<boolean> {
   if (options.parallelWrite === false) return false;
   const files = await locateSourceFiles(entry, sourceDir);
   if (files.ratingsKind !== 'ratings') return false;
@@ -242,7 +257,9 @@ export async function currentManifest(
     const wanted = options.interactionColumns ?? DEFAULT_INTERACTION_COLUMNS;
     if (JSON.stringify(manifest.interactionColumns) !== JSON.stringify(wanted)) return null;
   }
-  const paths = [files.ratings, files.movies, files.users, files.genres].filter((f): f is string => f !== null);
+  const paths = [files.ratings, files.movies, files.users, files.genres].filter(
+    (f): f is string => f !== null,
+  );
   if (paths.length !== manifest.inputs.length) return null;
   let refreshed = false;
   const inputs: InputFile[] = [];

@@ -72,7 +72,11 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * Downloads `url` to `dest` with resume, retries and checksum verification.
  * @example await downloadFile('https://files.grouplens.org/datasets/movielens/ml-100k.zip', 'ml-100k.zip', { expected: { md5 } });
  */
-export async function downloadFile(url: string, dest: string, options: DownloadFileOptions = {}): Promise<DownloadedFile> {
+export async function downloadFile(
+  url: string,
+  dest: string,
+  options: DownloadFileOptions = {},
+): Promise<DownloadedFile> {
   const logger = options.logger ?? silentLogger;
   const retries = options.retries ?? 4;
   const part = `${dest}.part`;
@@ -86,12 +90,16 @@ export async function downloadFile(url: string, dest: string, options: DownloadF
       break;
     } catch (error) {
       if (options.signal?.aborted) throw new CancelledError(`download of ${url}`);
-      if (error instanceof HttpStatusError && !error.retryable) throw new DownloadError(url, error.message, error);
+      if (error instanceof HttpStatusError && !error.retryable)
+        throw new DownloadError(url, error.message, error);
       const reason = error instanceof HttpStatusError ? error.message : describeNetworkError(error);
       if (attempts > retries) {
         throw new DownloadError(url, `${reason} (gave up after ${attempts} attempts)`, error);
       }
-      const delay = Math.min((options.backoffMs ?? 1000) * 2 ** (attempts - 1), options.maxBackoffMs ?? 30_000);
+      const delay = Math.min(
+        (options.backoffMs ?? 1000) * 2 ** (attempts - 1),
+        options.maxBackoffMs ?? 30_000,
+      );
       logger.warn(`download interrupted, retrying`, { url, reason, attempt: attempts, delayMs: delay });
       await sleep(delay, options.signal);
     }
@@ -122,7 +130,9 @@ async function fetchIntoPart(url: string, part: string, options: DownloadFileOpt
     if (!range || Number(range[1]) !== have) {
       await response.body?.cancel();
       await fsp.rm(part, { force: true });
-      throw new Error(`server answered a range other than the one asked for (${response.headers.get('content-range')})`);
+      throw new Error(
+        `server answered a range other than the one asked for (${response.headers.get('content-range')})`,
+      );
     }
     offset = have;
     total = range[3] === '*' ? undefined : Number(range[3]);
@@ -153,7 +163,8 @@ async function fetchIntoPart(url: string, part: string, options: DownloadFileOpt
     progress,
     fs.createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }),
   );
-  if (total !== undefined && done !== total) throw new Error(`connection closed after ${done} of ${total} bytes`);
+  if (total !== undefined && done !== total)
+    throw new Error(`connection closed after ${done} of ${total} bytes`);
   return offset > 0;
 }
 

@@ -53,7 +53,13 @@ const isFile = (file: string): Promise<boolean> =>
  */
 export async function resolveSourceDir(
   name: DatasetName,
-  options: { dataDir: string; from?: string; onProgress?: ProgressListener; baseUrl?: string; logger?: Logger },
+  options: {
+    dataDir: string;
+    from?: string;
+    onProgress?: ProgressListener;
+    baseUrl?: string;
+    logger?: Logger;
+  },
 ): Promise<string> {
   const entry = CATALOG[name];
   if (options.from !== undefined) {

@@ -23,6 +23,7 @@ export interface StreamWriterOptions {
   rowGroupSize?: number;
   columnEncodings?: Record<string, ColumnEncoding>;
   statistics?: ParquetStatistics;
+  columnCompression?: Record<string, ParquetCompression>;
 }
 
 export interface ParquetStreamWriter {
@@ -52,6 +53,9 @@ const { Writable } = require('node:stream');
     .setMaxRowGroupSize(workerData.rowGroupSize)
     .setCreatedBy('recsys')
     .setStatisticsEnabled({ none: parquet.EnabledStatistics.None, chunk: parquet.EnabledStatistics.Chunk, page: parquet.EnabledStatistics.Page }[workerData.statistics]);
+  for (const [column, codec] of Object.entries(workerData.columnCompression)) {
+    builder = builder.setColumnCompression(column, codecs[codec]);
+  }
   for (const [column, encoding] of Object.entries(workerData.columnEncodings)) {
     builder = builder.setColumnDictionaryEnabled(column, false).setColumnEncoding(column, encodings[encoding]);
   }
@@ -83,6 +87,7 @@ export async function createParquetStreamWriter(
       rowGroupSize: options.rowGroupSize ?? 1_000_000,
       columnEncodings: options.columnEncodings ?? {},
       statistics: options.statistics ?? 'page',
+      columnCompression: options.columnCompression ?? {},
     },
   });
   let settled = false;

@@ -17,6 +17,12 @@ export type ParquetCompression = 'zstd' | 'snappy' | 'none';
 /** Column encodings a writer may ask for instead of the default dictionary. */
 export type ColumnEncoding = 'plain' | 'delta' | 'byte-stream-split';
 
+const PARQUET_CODECS: Record<ParquetCompression, parquet.Compression> = {
+  zstd: parquet.Compression.ZSTD,
+  snappy: parquet.Compression.SNAPPY,
+  none: parquet.Compression.UNCOMPRESSED,
+};
+
 /** Which min/max statistics a writer computes. */
 export type ParquetStatistics = 'none' | 'chunk' | 'page';
 
@@ -48,23 +54,29 @@ export async function writeParquetFile(
     columnEncodings?: Record<string, ColumnEncoding>;
     /** Min/max statistics per page (the default), per column chunk, or none (cheaper to write). */
     statistics?: ParquetStatistics;
+    /** Per-column codec overriding `compression` (e.g. none where an encoding already packs the values). */
+    columnCompression?: Record<string, ParquetCompression>;
   } = {},
 ): Promise<void> {
-  const codec = { zstd: parquet.Compression.ZSTD, snappy: parquet.Compression.SNAPPY, none: parquet.Compression.UNCOMPRESSED }[
-    options.compression ?? 'zstd'
-  ];
+  const codec = PARQUET_CODECS[options.compression ?? 'zstd'];
   let builder = new parquet.WriterPropertiesBuilder()
     .setCompression(codec)
     .setMaxRowGroupSize(options.rowGroupSize ?? 1_000_000)
     .setCreatedBy('recsys');
   if (options.metadata) builder = builder.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
   if (options.statistics) builder = builder.setStatisticsEnabled(PARQUET_STATISTICS[options.statistics]);
+  for (const [column, compression] of Object.entries(options.columnCompression ?? {})) {
+    builder = builder.setColumnCompression(column, PARQUET_CODECS[compression]);
+  }
   for (const [column, encoding] of Object.entries(options.columnEncodings ?? {})) {
     builder = builder
       .setColumnDictionaryEnabled(column, false)
       .setColumnEncoding(column, PARQUET_ENCODINGS[encoding]);
   }
-  const bytes = parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), builder.build());
+  const bytes = parquet.writeParquet(
+    parquet.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')),
+    builder.build(),
+  );
   await writeFileAtomic(file, bytes);
 }
 
@@ -137,7 +149,8 @@ export function integerIdColumn(table: arrow.Table, name: string, file: string):
       const start = Number(offsets[chunk.offset + i]);
       const end = Number(offsets[chunk.offset + i + 1]);
       let value = 0;
-      if (end <= start || end - start > 10) throw new DataFormatError(file, row + 1, `column '${name}' is not an integer id`);
+      if (end <= start || end - start > 10)
+        throw new DataFormatError(file, row + 1, `column '${name}' is not an integer id`);
       for (let p = start; p < end; p++) {
         const d = (bytes[p] as number) - 48;
         if (d < 0 || d > 9) {
@@ -146,7 +159,8 @@ export function integerIdColumn(table: arrow.Table, name: string, file: string):
         }
         value = value * 10 + d;
       }
-      if (value > 0x7fffffff) throw new DataFormatError(file, row + 1, `column '${name}' id ${value} is out of range`);
+      if (value > 0x7fffffff)
+        throw new DataFormatError(file, row + 1, `column '${name}' id ${value} is out of range`);
       out[row] = value;
     }
   }
@@ -166,7 +180,10 @@ export interface InteractionColumns {
  * optional), e.g. `../shared/movielens/ml-1m/interactions.parquet` with `{ user: 'userID', item: 'movieID' }`.
  * @example const ratings = await readInteractionsParquet(file, { user: 'userID', item: 'movieID' });
  */
-export async function readInteractionsParquet(file: string, columns: InteractionColumns): Promise<RatingsTable> {
+export async function readInteractionsParquet(
+  file: string,
+  columns: InteractionColumns,
+): Promise<RatingsTable> {
   const wanted = [columns.user, columns.item, columns.rating, columns.timestamp].filter(
     (c): c is string => c !== undefined,
   );
@@ -193,6 +210,7 @@ function interactionsFromArrow(table: arrow.Table, columns: InteractionColumns, 
   const userId = integerIdColumn(table, columns.user, file);
   const movieId = integerIdColumn(table, columns.item, file);
   const rating = columns.rating === undefined ? null : numericColumn(table, columns.rating, Float32Array);
-  const timestamp = columns.timestamp === undefined ? null : numericColumn(table, columns.timestamp, Float64Array);
+  const timestamp =
+    columns.timestamp === undefined ? null : numericColumn(table, columns.timestamp, Float64Array);
   return { length: userId.length, userId, movieId, rating, timestamp };
 }

@@ -87,7 +87,10 @@ function activity(counts: Int32Array): ActivityQuantiles {
  * Statistics of a dataset's ratings (and the size of its movie table when given).
  * @example const stats = computeDatasetStats(await loadDatasetTables('ml-100k', options)); stats.users // 943
  */
-export function computeDatasetStats(tables: { ratings: RatingsTable; movies?: DatasetTables['movies'] }): DatasetStats {
+export function computeDatasetStats(tables: {
+  ratings: RatingsTable;
+  movies?: DatasetTables['movies'];
+}): DatasetStats {
   const { ratings } = tables;
   const userCounts = countsPerId(ratings.userId.subarray(0, ratings.length));
   const itemCounts = countsPerId(ratings.movieId.subarray(0, ratings.length));
@@ -103,7 +106,9 @@ export function computeDatasetStats(tables: { ratings: RatingsTable; movies?: Da
       histogram.set(r, (histogram.get(r) ?? 0) + 1);
       sum += r;
     }
-    ratingHistogram = [...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([rating, count]) => ({ rating, count }));
+    ratingHistogram = [...histogram.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([rating, count]) => ({ rating, count }));
     meanRating = ratings.length > 0 ? sum / ratings.length : null;
   }
   let timeRange: DatasetStats['timeRange'] = null;
@@ -152,7 +157,10 @@ export function formatStatsTable(name: string, stats: DatasetStats): string {
   ];
   if (stats.movies !== null) rows.push(['movies (catalog)', int(stats.movies)]);
   rows.push(['sparsity', `${(stats.sparsity * 100).toFixed(3)}%`]);
-  rows.push(['long-tail share', `${(stats.longTailShare * 100).toFixed(1)}% of ratings on the top 10% of items`]);
+  rows.push([
+    'long-tail share',
+    `${(stats.longTailShare * 100).toFixed(1)}% of ratings on the top 10% of items`,
+  ]);
   if (stats.meanRating !== null) rows.push(['mean rating', stats.meanRating.toFixed(3)]);
   if (stats.timeRange) {
     const day = (t: number): string => new Date(t * 1000).toISOString().slice(0, 10);
@@ -165,9 +173,22 @@ export function formatStatsTable(name: string, stats: DatasetStats): string {
     label,
     ...[q.min, q.p25, q.p50, q.p75, q.p90, q.p99, q.max, q.mean].map(num),
   ];
-  const grid = [heads, quantileRow('ratings/user', stats.userActivity), quantileRow('ratings/item', stats.itemActivity)];
+  const grid = [
+    heads,
+    quantileRow('ratings/user', stats.userActivity),
+    quantileRow('ratings/item', stats.itemActivity),
+  ];
   const colWidths = heads.map((_, c) => Math.max(...grid.map((r) => (r[c] as string).length)));
-  lines.push('', ...grid.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(colWidths[c] as number) : cell.padStart(colWidths[c] as number))).join('  ')));
+  lines.push(
+    '',
+    ...grid.map((r) =>
+      r
+        .map((cell, c) =>
+          c === 0 ? cell.padEnd(colWidths[c] as number) : cell.padStart(colWidths[c] as number),
+        )
+        .join('  '),
+    ),
+  );
   if (stats.ratingHistogram) {
     lines.push('', 'rating  count      share');
     for (const { rating, count } of stats.ratingHistogram) {

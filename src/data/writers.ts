@@ -65,7 +65,10 @@ export async function writeMovieLensFiles(
   const at = (name: string): string => path.join(dir, name);
   if (format === 'ml-100k') {
     requireWholeStars(ratings, format);
-    await writeLines(at('u.data'), ratingLines(ratings, '\t', (r) => String(r), eol));
+    await writeLines(
+      at('u.data'),
+      ratingLines(ratings, '\t', (r) => String(r), eol),
+    );
     const genres = [...ML100K_GENRES, ...extraGenres(movies, ML100K_GENRES)];
     await writeLines(at('u.genre'), [`${genres.map((g, i) => `${g}|${i}`).join(eol)}${eol}${eol}`], 'latin1');
     const index = new Map(genres.map((g, i) => [g, i]));
@@ -76,19 +79,27 @@ export async function writeMovieLensFiles(
     });
     await writeLines(at('u.item'), [itemLines.join('')], 'latin1');
     if (users) {
-      const text = users.map((u) => `${u.userId}|${u.age ?? ''}|${u.gender ?? ''}|${u.occupation ?? ''}|${u.zip ?? ''}${eol}`);
+      const text = users.map(
+        (u) => `${u.userId}|${u.age ?? ''}|${u.gender ?? ''}|${u.occupation ?? ''}|${u.zip ?? ''}${eol}`,
+      );
       await writeLines(at('u.user'), [text.join('')], 'latin1');
-      const occupations = [...new Set(users.map((u) => u.occupation).filter((o): o is string => o !== null))].sort();
+      const occupations = [
+        ...new Set(users.map((u) => u.occupation).filter((o): o is string => o !== null)),
+      ].sort();
       await writeLines(at('u.occupation'), [occupations.map((o) => `${o}${eol}`).join('')], 'latin1');
     }
   } else if (format === 'dat') {
-    await writeLines(at('ratings.dat'), ratingLines(ratings, '::', (r) => String(r), eol));
+    await writeLines(
+      at('ratings.dat'),
+      ratingLines(ratings, '::', (r) => String(r), eol),
+    );
     const text = movies.map((m) => `${m.movieId}::${latin1(m.title, m.movieId)}::${genreString(m)}${eol}`);
     await writeLines(at('movies.dat'), [text.join('')], 'latin1');
     if (users) {
       const lines = users.map((u) => {
         const code = u.occupation === null ? '' : ML1M_OCCUPATIONS.indexOf(u.occupation);
-        if (code === -1) throw new ValidationError('users.occupation', `'${u.occupation}' has no ml-1m occupation code`);
+        if (code === -1)
+          throw new ValidationError('users.occupation', `'${u.occupation}' has no ml-1m occupation code`);
         return `${u.userId}::${u.gender ?? ''}::${u.age ?? ''}::${code}::${u.zip ?? ''}${eol}`;
       });
       await writeLines(at('users.dat'), [lines.join('')], 'latin1');
@@ -107,7 +118,8 @@ function requireWholeStars(ratings: RatingsTable, format: string): void {
   const values = ratings.rating as Float32Array;
   for (let i = 0; i < ratings.length; i++) {
     const r = values[i] as number;
-    if (r !== Math.round(r)) throw new ValidationError('ratings.rating', `the ${format} layout holds whole stars; row ${i} is ${r}`);
+    if (r !== Math.round(r))
+      throw new ValidationError('ratings.rating', `the ${format} layout holds whole stars; row ${i} is ${r}`);
   }
 }
 
@@ -129,7 +141,10 @@ function extraGenres(movies: readonly MovieRow[], known: readonly string[]): str
 function latin1(title: string, movieId: number): string {
   // eslint-disable-next-line no-control-regex
   if (/[^\u0000-\u00ff]/.test(title)) {
-    throw new ValidationError('movies.title', `movie ${movieId}'s title has characters outside latin-1: '${title}'`);
+    throw new ValidationError(
+      'movies.title',
+      `movie ${movieId}'s title has characters outside latin-1: '${title}'`,
+    );
   }
   return title;
 }
@@ -154,7 +169,11 @@ function* ratingLines(
   }
 }
 
-async function writeLines(file: string, blocks: Iterable<string>, encoding: 'utf8' | 'latin1' = 'utf8'): Promise<void> {
+async function writeLines(
+  file: string,
+  blocks: Iterable<string>,
+  encoding: 'utf8' | 'latin1' = 'utf8',
+): Promise<void> {
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await fs.open(temp, 'w');
   try {

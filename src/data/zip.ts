@@ -19,14 +19,17 @@ export async function extractZip(zipFile: string, destDir: string): Promise<stri
   const root = path.resolve(destDir);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
     yauzl.open(zipFile, { lazyEntries: true, autoClose: true }, (error, opened) => {
-      if (error || !opened) reject(new DataFormatError(zipFile, 0, `not a readable zip archive: ${error?.message}`));
+      if (error || !opened)
+        reject(new DataFormatError(zipFile, 0, `not a readable zip archive: ${error?.message}`));
       else resolve(opened);
     });
   });
   const written: string[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
-      zip.on('error', (error: Error) => reject(new DataFormatError(zipFile, 0, `corrupt zip archive: ${error.message}`)));
+      zip.on('error', (error: Error) =>
+        reject(new DataFormatError(zipFile, 0, `corrupt zip archive: ${error.message}`)),
+      );
       zip.on('end', () => resolve());
       zip.on('entry', (entry: yauzl.Entry) => {
         handleEntry(zip, entry, root, zipFile, written).then(
@@ -54,7 +57,11 @@ async function handleEntry(
 ): Promise<void> {
   const target = path.resolve(root, entry.fileName);
   if (entry.fileName.startsWith('/') || (target !== root && !target.startsWith(root + path.sep))) {
-    throw new DataFormatError(zipFile, 0, `entry '${entry.fileName}' would be written outside the target folder`);
+    throw new DataFormatError(
+      zipFile,
+      0,
+      `entry '${entry.fileName}' would be written outside the target folder`,
+    );
   }
   if (entry.fileName.endsWith('/')) {
     await fsp.mkdir(target, { recursive: true });

@@ -34,15 +34,39 @@ describe('ratings: every kind of malformed line names its file and line', () => 
     ['wrong field count', 'tab', `${GOOD_TAB}3\t30\t5\n`, 3, /field count: expected 4 fields, found 3/],
     ['too many fields', 'dat', '1::2::3::4::5\n', 1, /field count: expected 4 fields, found 5/],
     ['non-numeric user id', 'tab', `${GOOD_TAB}u3\t30\t5\t881250951\n`, 3, /non-numeric id: user id "u3"/],
-    ['non-numeric movie id', 'dat', '1::2::3::881250949\n1::x::3::881250949\n', 2, /non-numeric id: movie id "x"/],
+    [
+      'non-numeric movie id',
+      'dat',
+      '1::2::3::881250949\n1::x::3::881250949\n',
+      2,
+      /non-numeric id: movie id "x"/,
+    ],
     ['negative id', 'tab', '-1\t2\t3\t881250949\n', 1, /non-numeric id: user id "-1"/],
-    ['rating above the scale', 'tab', `${GOOD_TAB}3\t30\t6\t881250951\n`, 3, /rating out of range: rating 6 is not on the scale 1..5/],
-    ['half star on a whole-star scale', 'tab', '1\t2\t3.5\t881250949\n', 1, /rating out of range: rating 3.5/],
+    [
+      'rating above the scale',
+      'tab',
+      `${GOOD_TAB}3\t30\t6\t881250951\n`,
+      3,
+      /rating out of range: rating 6 is not on the scale 1..5/,
+    ],
+    [
+      'half star on a whole-star scale',
+      'tab',
+      '1\t2\t3.5\t881250949\n',
+      1,
+      /rating out of range: rating 3.5/,
+    ],
     ['rating zero', 'dat', '1::2::0::881250949\n', 1, /rating out of range/],
     ['non-numeric rating', 'tab', '1\t2\tfive\t881250949\n', 1, /bad rating: rating "five" is not a number/],
     ['bad timestamp', 'tab', `${GOOD_TAB}3\t30\t5\t88125x\n`, 3, /bad timestamp: timestamp "88125x"/],
     ['empty timestamp', 'dat', '1::2::3::\n', 1, /bad timestamp/],
-    ['duplicate user-movie pair', 'tab', `${GOOD_TAB}3\t30\t5\t1\n1\t10\t5\t881250999\n`, 4, /duplicate: user 1 and movie 10/],
+    [
+      'duplicate user-movie pair',
+      'tab',
+      `${GOOD_TAB}3\t30\t5\t1\n1\t10\t5\t881250999\n`,
+      4,
+      /duplicate: user 1 and movie 10/,
+    ],
     ['single colon in a .dat line', 'dat', '1:2::3::881250949\n', 1, /field count|non-numeric id/],
   ];
   for (const [what, layout, text, line, message] of cases) {
@@ -51,7 +75,9 @@ describe('ratings: every kind of malformed line names its file and line', () => 
       const error = await caught(readRatingsFile(file, { layout, scale: WHOLE_STARS }));
       expect(error.file).toBe(file);
       expect(error.line).toBe(line);
-      expect(error.message).toMatch(new RegExp(`^${file.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}: `));
+      expect(error.message).toMatch(
+        new RegExp(`^${file.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}: `),
+      );
       expect(error.reason).toMatch(message);
     });
   }
@@ -59,9 +85,27 @@ describe('ratings: every kind of malformed line names its file and line', () => 
   it('CSV: a wrong header is line 1, a bad half-star rating is named, CRLF lines count like LF', async () => {
     const header = await writeTemp('ratings.csv', 'user,movie,rating,timestamp\r\n1,2,3.0,5\r\n');
     expect((await caught(readRatingsFile(header, { layout: 'csv', scale: HALF_STARS }))).line).toBe(1);
-    const bad = await writeTemp('ratings.csv', 'userId,movieId,rating,timestamp\r\n1,2,3.0,5\r\n1,3,3.25,6\r\n');
+    const bad = await writeTemp(
+      'ratings.csv',
+      'userId,movieId,rating,timestamp\r\n1,2,3.0,5\r\n1,3,3.25,6\r\n',
+    );
     const error = await caught(readRatingsFile(bad, { layout: 'csv', scale: HALF_STARS }));
-    expect([error.line, error.reason]).toEqual([3, 'rating out of range: rating 3.25 is not on the scale 0.5..5 in steps of 0.5']);
+    expect([error.line, error.reason]).toEqual([
+      3,
+      'rating out of range: rating 3.25 is not on the scale 0.5..5 in steps of 0.5',
+    ]);
+  });
+
+  it('finds a repeated pair in a file sorted by user and movie (where the duplicate search is otherwise skipped)', async () => {
+    const sorted = await writeTemp(
+      'ratings.csv',
+      'userId,movieId,rating,timestamp\n1,2,3.0,5\n1,3,3.0,6\n1,3,4.0,7\n2,1,1.0,8\n',
+    );
+    const error = await caught(readRatingsFile(sorted, { layout: 'csv', scale: HALF_STARS }));
+    expect([error.line, error.reason]).toEqual([
+      4,
+      'duplicate: user 1 and movie 3 already appear on an earlier line',
+    ]);
   });
 
   it('--skip-bad-lines drops and counts them by reason, keeping the good rows', async () => {
@@ -101,16 +145,30 @@ describe('movies and users: malformed lines', () => {
     expect((await read(`${head}2,Jumanji (1995)\n`)).reason).toMatch(/^field count/);
     expect((await read(`${head}two,Jumanji (1995),Comedy\n`)).reason).toMatch(/^non-numeric id/);
     const unclosed = await read(`${head}2,"Jumanji (1995),Comedy\n3,Heat (1995),Drama\n`);
-    expect([unclosed.line, unclosed.reason]).toEqual([3, expect.stringMatching(/quoted field is not closed/)]);
-    const latin1 = await read(Buffer.concat([Buffer.from(head), Buffer.from('2,Mis\xe9rables (1995),Drama\n', 'latin1')]));
+    expect([unclosed.line, unclosed.reason]).toEqual([
+      3,
+      expect.stringMatching(/quoted field is not closed/),
+    ]);
+    const latin1 = await read(
+      Buffer.concat([Buffer.from(head), Buffer.from('2,Mis\xe9rables (1995),Drama\n', 'latin1')]),
+    );
     expect([latin1.line, latin1.reason]).toEqual([3, 'bad encoding: the line is not valid UTF-8']);
     expect((await read(`${head}1,Toy Story again (1995),Comedy\n`)).reason).toMatch(/^duplicate: movie 1/);
   });
 
   it('u.item and movies.dat: field count and genre flags', async () => {
     const sink = createBadLineSink(false);
-    const item = await writeTemp('u.item', '1|Toy Story (1995)|01-Jan-1995||url|0|1\n2|GoldenEye (1995)|||url|0|2\n');
-    const flag = await caught(readMoviesFile(item, { format: 'ml-100k', encoding: 'latin1', genreNames: ['unknown', 'Action'] }, sink));
+    const item = await writeTemp(
+      'u.item',
+      '1|Toy Story (1995)|01-Jan-1995||url|0|1\n2|GoldenEye (1995)|||url|0|2\n',
+    );
+    const flag = await caught(
+      readMoviesFile(
+        item,
+        { format: 'ml-100k', encoding: 'latin1', genreNames: ['unknown', 'Action'] },
+        sink,
+      ),
+    );
     expect([flag.line, flag.reason]).toEqual([2, 'bad value: genre flag 2 is "2", not 0 or 1']);
     const dat = await writeTemp('movies.dat', '1::Toy Story (1995)::Comedy\n2::Jumanji (1995)\n');
     expect((await caught(readMoviesFile(dat, { format: 'dat', encoding: 'latin1' }, sink))).line).toBe(2);
@@ -133,6 +191,9 @@ describe('movies and users: malformed lines', () => {
     expect(tables.ratings.length).toBe(1);
     expect(tables.users?.length).toBe(943);
     expect(skipped.byReason).toEqual({ 'rating out of range': 1, 'bad value': 1 });
-    expect(skipped.examples.map((e) => `${path.basename(e.file)}:${e.line}`)).toEqual(['u.data:2', 'u.user:944']);
+    expect(skipped.examples.map((e) => `${path.basename(e.file)}:${e.line}`)).toEqual([
+      'u.data:2',
+      'u.user:944',
+    ]);
   });
 });

@@ -36,7 +36,11 @@ let zipSmall: Buffer;
 
 async function buildZip(release: string, files: string[]): Promise<Buffer> {
   const entries = [{ name: `${release}/` }];
-  for (const f of files) entries.push({ name: `${release}/${f}`, data: await fs.readFile(path.join(SHARED, release, f)) } as never);
+  for (const f of files)
+    entries.push({
+      name: `${release}/${f}`,
+      data: await fs.readFile(path.join(SHARED, release, f)),
+    } as never);
   return createZip(entries);
 }
 
@@ -45,7 +49,10 @@ function serveBytes(req: http.IncomingMessage, res: http.ServerResponse, body: B
   const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
   if (range) {
     const start = Number(range[1]);
-    res.writeHead(206, { 'Content-Length': body.length - start, 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` });
+    res.writeHead(206, {
+      'Content-Length': body.length - start,
+      'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}`,
+    });
     res.end(body.subarray(start));
     return;
   }
@@ -60,7 +67,10 @@ function cutAfter(res: http.ServerResponse, body: Buffer, bytes: number): void {
 }
 
 beforeAll(async () => {
-  [zip100k, zipSmall] = await Promise.all([buildZip('ml-100k', ML100K_FILES), buildZip('ml-latest-small', SMALL_FILES)]);
+  [zip100k, zipSmall] = await Promise.all([
+    buildZip('ml-100k', ML100K_FILES),
+    buildZip('ml-latest-small', SMALL_FILES),
+  ]);
   server = http.createServer((req, res) => {
     seen.push({ url: req.url ?? '', range: req.headers.range });
     handler(req, res, seen.filter((s) => s.url === req.url).length);
@@ -71,7 +81,8 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 beforeEach(() => {
   seen = [];
-  handler = (req, res) => (req.url === '/ml-100k.zip' ? serveBytes(req, res, zip100k) : res.writeHead(404).end());
+  handler = (req, res) =>
+    req.url === '/ml-100k.zip' ? serveBytes(req, res, zip100k) : res.writeHead(404).end();
 });
 
 const fast = { retries: 3, backoffMs: 5 };
@@ -103,7 +114,12 @@ describe('downloadDataset against a local HTTP server', () => {
     expect(dir).toBe(path.join(dataDir, 'raw', 'ml-100k'));
     expect(await sameBytes(path.join(dir, 'u.item'), path.join(SHARED, 'ml-100k', 'u.item'))).toBe(true);
     expect(await isDownloadComplete(dir)).toBe(true);
-    expect(events.at(-1)).toMatchObject({ phase: 'download ml-100k', done: zip100k.length, total: zip100k.length, unit: 'bytes' });
+    expect(events.at(-1)).toMatchObject({
+      phase: 'download ml-100k',
+      done: zip100k.length,
+      total: zip100k.length,
+      unit: 'bytes',
+    });
     expect(seen.map((s) => s.url)).toEqual(['/ml-100k.zip']);
 
     await downloadDataset('ml-100k', { dataDir, baseUrl, expected: { md5: md5(zip100k) } });
@@ -112,9 +128,15 @@ describe('downloadDataset against a local HTTP server', () => {
   });
 
   it('resumes with a Range request after the connection is cut mid-body', async () => {
-    handler = (req, res, count) => (count === 1 ? cutAfter(res, zip100k, zip100k.length >> 1) : serveBytes(req, res, zip100k));
+    handler = (req, res, count) =>
+      count === 1 ? cutAfter(res, zip100k, zip100k.length >> 1) : serveBytes(req, res, zip100k);
     const dataDir = await newDir();
-    const dir = await downloadDataset('ml-100k', { dataDir, baseUrl, expected: { md5: md5(zip100k) }, ...fast });
+    const dir = await downloadDataset('ml-100k', {
+      dataDir,
+      baseUrl,
+      expected: { md5: md5(zip100k) },
+      ...fast,
+    });
     expect(seen.length).toBe(2);
     expect(seen[0]?.range).toBeUndefined();
     const start = Number(/^bytes=(\d+)-$/.exec(seen[1]?.range ?? '')?.[1]);
@@ -124,9 +146,15 @@ describe('downloadDataset against a local HTTP server', () => {
   });
 
   it('starts over cleanly when the server answers a Range request with the whole file (200)', async () => {
-    handler = (_req, res, count) => (count === 1 ? cutAfter(res, zip100k, zip100k.length >> 2) : res.writeHead(200).end(zip100k));
+    handler = (_req, res, count) =>
+      count === 1 ? cutAfter(res, zip100k, zip100k.length >> 2) : res.writeHead(200).end(zip100k);
     const dataDir = await newDir();
-    const dir = await downloadDataset('ml-100k', { dataDir, baseUrl, expected: { md5: md5(zip100k) }, ...fast });
+    const dir = await downloadDataset('ml-100k', {
+      dataDir,
+      baseUrl,
+      expected: { md5: md5(zip100k) },
+      ...fast,
+    });
     expect(seen[1]?.range).toMatch(/^bytes=\d+-$/);
     expect(await sameBytes(path.join(dir, 'u.genre'), path.join(SHARED, 'ml-100k', 'u.genre'))).toBe(true);
   });
@@ -136,9 +164,12 @@ describe('downloadDataset against a local HTTP server', () => {
     corrupt[corrupt.length >> 1] = (corrupt[corrupt.length >> 1] as number) ^ 0xff;
     handler = (req, res) => serveBytes(req, res, corrupt);
     const dataDir = await newDir();
-    const error = await downloadDataset('ml-100k', { dataDir, baseUrl, expected: { md5: md5(zip100k) }, ...fast }).catch(
-      (e: unknown) => e,
-    );
+    const error = await downloadDataset('ml-100k', {
+      dataDir,
+      baseUrl,
+      expected: { md5: md5(zip100k) },
+      ...fast,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ChecksumError);
     expect((error as Error).message).toContain(`expected md5 ${md5(zip100k)}, got ${md5(corrupt)}`);
     await expectNothingLeft(dataDir, 'ml-100k');
@@ -148,9 +179,9 @@ describe('downloadDataset against a local HTTP server', () => {
     const truncated = zip100k.subarray(0, zip100k.length - 100);
     handler = (req, res) => serveBytes(req, res, truncated);
     const dataDir = await newDir();
-    await expect(downloadDataset('ml-100k', { dataDir, baseUrl, expected: null, ...fast })).rejects.toBeInstanceOf(
-      DataFormatError,
-    );
+    await expect(
+      downloadDataset('ml-100k', { dataDir, baseUrl, expected: null, ...fast }),
+    ).rejects.toBeInstanceOf(DataFormatError);
     await expectNothingLeft(dataDir, 'ml-100k');
   });
 
@@ -167,7 +198,9 @@ describe('downloadDataset against a local HTTP server', () => {
   it('500: retries with backoff, then a DownloadError naming the status and the attempts', async () => {
     handler = (_req, res) => res.writeHead(500, 'Internal Server Error').end();
     const dataDir = await newDir();
-    const error = await downloadDataset('ml-100k', { dataDir, baseUrl, expected: null, ...fast }).catch((e: unknown) => e);
+    const error = await downloadDataset('ml-100k', { dataDir, baseUrl, expected: null, ...fast }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DownloadError);
     expect((error as Error).message).toMatch(/HTTP 500 Internal Server Error \(gave up after 4 attempts\)$/);
     expect(seen.length).toBe(4);
@@ -196,9 +229,9 @@ describe('downloadDataset against a local HTTP server', () => {
 
     sidecar = `MD5 (ml-latest-small.zip) = ${'0'.repeat(32)}\n`;
     const other = await newDir();
-    await expect(downloadDataset('ml-latest-small', { dataDir: other, baseUrl, ...fast })).rejects.toBeInstanceOf(
-      ChecksumError,
-    );
+    await expect(
+      downloadDataset('ml-latest-small', { dataDir: other, baseUrl, ...fast }),
+    ).rejects.toBeInstanceOf(ChecksumError);
     await expectNothingLeft(other, 'ml-latest-small');
   });
 });
@@ -207,7 +240,9 @@ describe('resolveSourceDir with --from / MOVIELENS_DIR', () => {
   it("accepts the release's own folder or a folder holding it, and names what is missing", async () => {
     const dataDir = await newDir();
     expect(await resolveSourceDir('ml-1m', { dataDir, from: SHARED })).toBe(path.join(SHARED, 'ml-1m'));
-    expect(await resolveSourceDir('ml-1m', { dataDir, from: path.join(SHARED, 'ml-1m') })).toBe(path.join(SHARED, 'ml-1m'));
+    expect(await resolveSourceDir('ml-1m', { dataDir, from: path.join(SHARED, 'ml-1m') })).toBe(
+      path.join(SHARED, 'ml-1m'),
+    );
     const error = await resolveSourceDir('ml-25m', { dataDir, from: SHARED }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as Error).message).toContain(path.join(SHARED, 'ml-25m', 'movies.csv'));

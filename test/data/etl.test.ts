@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import * as parquet from 'parquet-wasm/node';
 import { describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../src/core/errors.js';
 import { CATALOG } from '../../src/data/catalog.js';
@@ -29,6 +30,30 @@ function expectSameRatings(actual: RatingsTable, expected: RatingsTable): void {
   expect(firstDifference(actual.timestamp, expected.timestamp)).toBeNull();
 }
 
+/** Codec and encodings of each column chunk of a Parquet file's first row group. */
+async function codecs(file: string): Promise<Record<string, string>> {
+  const meta = (await parquet.ParquetFile.fromFile(new Blob([await fs.readFile(file)]))).metadata();
+  return Object.fromEntries(
+    meta
+      .rowGroup(0)
+      .columns()
+      .map((c) => [
+        c.columnPath().join('.'),
+        `${parquet.Compression[c.compression()]} ${c
+          .encodings()
+          .map((e) => parquet.Encoding[e])
+          .join('+')}`,
+      ]),
+  );
+}
+
+const RATINGS_CODECS = {
+  user_id: 'ZSTD RLE+DELTA_BINARY_PACKED',
+  movie_id: 'UNCOMPRESSED RLE+DELTA_BINARY_PACKED',
+  rating: 'ZSTD RLE+BYTE_STREAM_SPLIT',
+  timestamp: 'UNCOMPRESSED RLE+DELTA_BINARY_PACKED',
+};
+
 describe('ETL to Parquet', () => {
   for (const [name, parallelWrite] of [
     ['ml-100k', false],
@@ -43,7 +68,9 @@ describe('ETL to Parquet', () => {
       expect(result.reused).toBe(false);
       expectSameRatings(await readRatingsParquet(result.ratings), source.tables.ratings);
       expect(await readMoviesParquet(result.movies)).toEqual(source.tables.movies);
-      if (source.tables.users) expect(await readUsersParquet(result.users as string)).toEqual(source.tables.users);
+      expect(await codecs(result.ratings)).toEqual(RATINGS_CODECS); // the worker writes with the same settings
+      if (source.tables.users)
+        expect(await readUsersParquet(result.users as string)).toEqual(source.tables.users);
       else expect(result.users).toBeNull();
     });
   }
@@ -53,13 +80,37 @@ describe('ETL to Parquet', () => {
     const result = await runEtl(CATALOG['ml-100k'], path.join(SHARED, 'ml-100k'), out);
     const types = async (file: string): Promise<string[]> =>
       (await readParquetFile(file)).schema.fields.map((f) => `${f.name}:${String(f.type)}`);
-    expect(await types(result.ratings)).toEqual(['user_id:Int32', 'movie_id:Int32', 'rating:Float32', 'timestamp:Int64']);
-    expect(await types(result.movies)).toEqual(['movie_id:Int32', 'title:Utf8', 'year:Int32', 'genres:Utf8', 'genre_list:List<Utf8>']);
-    expect(await types(result.users as string)).toEqual(['user_id:Int32', 'gender:Utf8', 'age:Int32', 'occupation:Utf8', 'zip:Utf8']);
+    expect(await types(result.ratings)).toEqual([
+      'user_id:Int32',
+      'movie_id:Int32',
+      'rating:Float32',
+      'timestamp:Int64',
+    ]);
+    expect(await types(result.movies)).toEqual([
+      'movie_id:Int32',
+      'title:Utf8',
+      'year:Int32',
+      'genres:Utf8',
+      'genre_list:List<Utf8>',
+    ]);
+    expect(await types(result.users as string)).toEqual([
+      'user_id:Int32',
+      'gender:Utf8',
+      'age:Int32',
+      'occupation:Utf8',
+      'zip:Utf8',
+    ]);
+    // zstd where it shrinks the column; delta bit-packing alone where zstd saved under 2% (see RATINGS_WRITE_OPTIONS)
+    expect(await codecs(result.ratings)).toEqual(RATINGS_CODECS);
+    expect(Object.values(await codecs(result.movies)).every((c) => c.startsWith('ZSTD'))).toBe(true);
     const movies = await readParquetFile(result.movies);
     expect(movies.getChild('genres')?.get(0)).toBe("Animation|Children's|Comedy");
     const manifest = await readEtlManifest(out);
-    expect(manifest?.outputs).toMatchObject({ ratings: { rows: 100_000 }, movies: { rows: 1682 }, users: { rows: 943 } });
+    expect(manifest?.outputs).toMatchObject({
+      ratings: { rows: 100_000 },
+      movies: { rows: 1682 },
+      users: { rows: 943 },
+    });
     expect(manifest?.inputs.find((i) => i.path.endsWith('u.data'))?.sha256).toBe(
       '06416e597f82b7342361e41163890c81036900f418ad91315590814211dca490', // MANIFEST.md's sha256 of u.data
     );
@@ -108,11 +159,20 @@ describe('ETL to Parquet', () => {
     await expect(runEtl(CATALOG['ml-100k'], src, good)).rejects.toBeInstanceOf(DataFormatError);
     expect(await snapshot(good)).toEqual(before);
     // Also when a worker thread was already compressing the streamed rows: its temp file goes too.
-    await expect(runEtl(CATALOG['ml-100k'], src, good, { parallelWrite: true })).rejects.toBeInstanceOf(DataFormatError);
+    await expect(runEtl(CATALOG['ml-100k'], src, good, { parallelWrite: true })).rejects.toBeInstanceOf(
+      DataFormatError,
+    );
     expect(await snapshot(good)).toEqual(before);
-    await expect(runEtl(CATALOG['ml-100k'], src, fresh, { parallelWrite: true })).rejects.toBeInstanceOf(DataFormatError);
+    await expect(runEtl(CATALOG['ml-100k'], src, fresh, { parallelWrite: true })).rejects.toBeInstanceOf(
+      DataFormatError,
+    );
     await expect(fs.stat(fresh)).rejects.toThrow(/ENOENT/);
-    expect(Object.keys(before).sort()).toEqual([ETL_MANIFEST, 'movies.parquet', 'ratings.parquet', 'users.parquet']);
+    expect(Object.keys(before).sort()).toEqual([
+      ETL_MANIFEST,
+      'movies.parquet',
+      'ratings.parquet',
+      'users.parquet',
+    ]);
   });
 
   it('--skip-bad-lines converts the rest and records the skipped counts', async () => {
@@ -124,9 +184,18 @@ describe('ETL to Parquet', () => {
     expect(result.manifest.outputs.ratings.rows).toBe(100_000);
     expect(result.manifest.skipped.byReason).toEqual({ 'field count': 1, duplicate: 1 });
     // Streamed rows included the duplicate: the parallel file is dropped and the ratings written again.
-    const parallel = await runEtl(CATALOG['ml-100k'], src, out, { skipBadLines: true, force: true, parallelWrite: true });
+    const parallel = await runEtl(CATALOG['ml-100k'], src, out, {
+      skipBadLines: true,
+      force: true,
+      parallelWrite: true,
+    });
     expect((await readRatingsParquet(parallel.ratings)).length).toBe(100_000);
-    expect(Object.keys(await snapshot(out)).sort()).toEqual([ETL_MANIFEST, 'movies.parquet', 'ratings.parquet', 'users.parquet']);
+    expect(Object.keys(await snapshot(out)).sort()).toEqual([
+      ETL_MANIFEST,
+      'movies.parquet',
+      'ratings.parquet',
+      'users.parquet',
+    ]);
   });
 });
 

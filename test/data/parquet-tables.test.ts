@@ -52,7 +52,13 @@ describe('table Parquet files', () => {
 
   it('writes implicit-only ratings with just the two id columns', async () => {
     const file = path.join(await newDir(), 'ratings.parquet');
-    await writeRatingsParquet(file, { length: 2, userId: Int32Array.of(1, 2), movieId: Int32Array.of(3, 4), rating: null, timestamp: null });
+    await writeRatingsParquet(file, {
+      length: 2,
+      userId: Int32Array.of(1, 2),
+      movieId: Int32Array.of(3, 4),
+      rating: null,
+      timestamp: null,
+    });
     const ratings = await readRatingsParquet(file);
     expect([ratings.rating, ratings.timestamp, Array.from(ratings.movieId)]).toEqual([null, null, [3, 4]]);
   });

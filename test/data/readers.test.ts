@@ -22,19 +22,45 @@ describe('readSourceDataset on the real releases in ../shared', () => {
     expect(tables.movies.length).toBe(1682);
     expect(tables.users?.length).toBe(943);
     // u.data's first line is "196\t242\t3\t881250949"
-    expect([tables.ratings.userId[0], tables.ratings.movieId[0], tables.ratings.rating?.[0], tables.ratings.timestamp?.[0]]).toEqual([
-      196, 242, 3, 881250949,
-    ]);
+    expect([
+      tables.ratings.userId[0],
+      tables.ratings.movieId[0],
+      tables.ratings.rating?.[0],
+      tables.ratings.timestamp?.[0],
+    ]).toEqual([196, 242, 3, 881250949]);
     const miserables = tables.movies.find((m) => m.movieId === 543);
-    expect(miserables).toEqual({ movieId: 543, title: 'Misérables, Les (1995)', year: 1995, genres: ['Drama', 'Musical'] });
-    expect(tables.movies[0]).toEqual({ movieId: 1, title: 'Toy Story (1995)', year: 1995, genres: ['Animation', "Children's", 'Comedy'] });
+    expect(miserables).toEqual({
+      movieId: 543,
+      title: 'Misérables, Les (1995)',
+      year: 1995,
+      genres: ['Drama', 'Musical'],
+    });
+    expect(tables.movies[0]).toEqual({
+      movieId: 1,
+      title: 'Toy Story (1995)',
+      year: 1995,
+      genres: ['Animation', "Children's", 'Comedy'],
+    });
     // movie 267 is "unknown" with no date: no year, and only the 'unknown' genre flag
-    expect(tables.movies.find((m) => m.movieId === 267)).toMatchObject({ title: 'unknown', year: null, genres: ['unknown'] });
-    expect(tables.users?.[0]).toEqual({ userId: 1, gender: 'M', age: 24, occupation: 'technician', zip: '85711' });
+    expect(tables.movies.find((m) => m.movieId === 267)).toMatchObject({
+      title: 'unknown',
+      year: null,
+      genres: ['unknown'],
+    });
+    expect(tables.users?.[0]).toEqual({
+      userId: 1,
+      gender: 'M',
+      age: 24,
+      occupation: 'technician',
+      zip: '85711',
+    });
   });
 
   it('ml-latest-small: 100,836 ratings, 610 users, 9,742 movies; CRLF lines; UTF-8 and quoted titles', async () => {
-    const { tables } = await readSourceDataset(CATALOG['ml-latest-small'], path.join(SHARED, 'ml-latest-small'));
+    const { tables } = await readSourceDataset(
+      CATALOG['ml-latest-small'],
+      path.join(SHARED, 'ml-latest-small'),
+    );
     expect(tables.ratings.length).toBe(100_836);
     expect(distinct(tables.ratings.userId)).toBe(610);
     expect(tables.movies.length).toBe(9742);
@@ -70,7 +96,13 @@ describe('readSourceDataset on the real releases in ../shared', () => {
     expect(tables.users?.length).toBe(6040);
     expect(tables.movies.length).toBe(3883);
     expect([tables.ratings.userId[0], tables.ratings.movieId[0]]).toEqual([1, 1193]);
-    expect(tables.users?.[0]).toEqual({ userId: 1, gender: 'F', age: 1, occupation: 'K-12 student', zip: '48067' });
+    expect(tables.users?.[0]).toEqual({
+      userId: 1,
+      gender: 'F',
+      age: 1,
+      occupation: 'K-12 student',
+      zip: '48067',
+    });
     expect(tables.movies.find((m) => m.movieId === 73)?.title).toBe('Misérables, Les (1995)');
   });
 });
@@ -85,7 +117,8 @@ describe('ml-1m ratings.dat', () => {
     });
     const n = 5000;
     const lines: string[] = [];
-    for (let i = 0; i < n; i++) lines.push(`${pairs.userId[i]}::${pairs.movieId[i]}::${(i % 5) + 1}::${978300760 + i}\n`);
+    for (let i = 0; i < n; i++)
+      lines.push(`${pairs.userId[i]}::${pairs.movieId[i]}::${(i % 5) + 1}::${978300760 + i}\n`);
     await fs.writeFile(path.join(dir, 'ratings.dat'), lines.join(''));
     const { tables, files } = await readSourceDataset(CATALOG['ml-1m'], dir);
     expect(files.ratingsKind).toBe('ratings');
@@ -120,7 +153,9 @@ describe('readRatingsFile', () => {
     expect(parsedRows).toBe(100_000);
     expect(batches.flat()).toEqual(Array.from(table.movieId));
     // Without a listener the batch size is ignored (this once looped forever past the first batch).
-    expect((await readRatingsFile(file, { layout: 'tab', scale: WHOLE_STARS, batchRows: 30_000 })).table.length).toBe(100_000);
+    expect(
+      (await readRatingsFile(file, { layout: 'tab', scale: WHOLE_STARS, batchRows: 30_000 })).table.length,
+    ).toBe(100_000);
   });
 
   it('keeps line numbers right across chunk boundaries and blank lines (u.data is 1.9 MB, chunks are 1 MB)', async () => {
@@ -130,7 +165,9 @@ describe('readRatingsFile', () => {
     lines.splice(10, 0, ''); // a blank line becomes line 11
     lines[70_000] = `${lines[70_000]}\tx`; // a fifth field on line 70,001
     await fs.writeFile(file, lines.join('\n'), 'latin1');
-    await expect(readRatingsFile(file, { layout: 'tab', scale: WHOLE_STARS })).rejects.toThrow(`${file}:70001: field count`);
+    await expect(readRatingsFile(file, { layout: 'tab', scale: WHOLE_STARS })).rejects.toThrow(
+      `${file}:70001: field count`,
+    );
     const skipped = await readRatingsFile(file, { layout: 'tab', scale: WHOLE_STARS, skipBadLines: true });
     expect(skipped.table.length).toBe(99_999);
     expect(skipped.skipped.examples[0]?.line).toBe(70_001);
@@ -152,7 +189,11 @@ describe('titles, genres and CSV records', () => {
   });
 
   it('parses RFC 4180 fields: commas and doubled quotes inside quotes, quoted fields across lines', () => {
-    expect(parseCsvRecord('1,"Misérables, Les (1995)",Drama')).toEqual(['1', 'Misérables, Les (1995)', 'Drama']);
+    expect(parseCsvRecord('1,"Misérables, Les (1995)",Drama')).toEqual([
+      '1',
+      'Misérables, Les (1995)',
+      'Drama',
+    ]);
     expect(parseCsvRecord('2,"""Great"" Performances: Cats (1998)",Musical')).toEqual([
       '2',
       '"Great" Performances: Cats (1998)',

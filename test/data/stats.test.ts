@@ -26,7 +26,13 @@ describe('computeDatasetStats', () => {
         timestamp: Float64Array.of(50, 10, 20, 30, 40, 60, 70),
       },
     });
-    expect(stats).toMatchObject({ ratings: 7, users: 3, items: 4, movies: null, timeRange: { first: 10, last: 70 } });
+    expect(stats).toMatchObject({
+      ratings: 7,
+      users: 3,
+      items: 4,
+      movies: null,
+      timeRange: { first: 10, last: 70 },
+    });
     expect(stats.sparsity).toBeCloseTo(1 - 7 / 12, 12);
     expect(stats.ratingHistogram).toEqual([
       { rating: 1, count: 1 },

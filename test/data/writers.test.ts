@@ -62,7 +62,12 @@ function smallTables(options: { halfStars: boolean; withUsers: boolean }): Datas
   };
 }
 
-async function roundTrip(format: 'ml-100k' | 'dat' | 'csv', entry: CatalogEntry, tables: DatasetTables, eol?: '\r\n') {
+async function roundTrip(
+  format: 'ml-100k' | 'dat' | 'csv',
+  entry: CatalogEntry,
+  tables: DatasetTables,
+  eol?: '\r\n',
+) {
   const dir = await newDir();
   await writeMovieLensFiles(format, tables, dir, eol ? { lineEnding: eol } : {});
   return { dir, read: (await readSourceDataset(entry, dir)).tables };
@@ -105,11 +110,15 @@ describe('writeMovieLensFiles -> readers', () => {
   it('refuses what a layout cannot hold: half stars in ml-100k, non-latin-1 titles, missing ratings', async () => {
     const half = smallTables({ halfStars: true, withUsers: false });
     (half.ratings.rating as Float32Array)[0] = 3.5;
-    await expect(writeMovieLensFiles('ml-100k', half, await newDir())).rejects.toBeInstanceOf(ValidationError);
+    await expect(writeMovieLensFiles('ml-100k', half, await newDir())).rejects.toBeInstanceOf(
+      ValidationError,
+    );
     const cjk = smallTables({ halfStars: false, withUsers: false });
     (cjk.movies[0] as MovieRow).title = '千と千尋の神隠し (2001)';
     await expect(writeMovieLensFiles('dat', cjk, await newDir())).rejects.toThrow(/outside latin-1/);
     const implicit = { ...cjk, ratings: { ...cjk.ratings, rating: null } };
-    await expect(writeMovieLensFiles('csv', implicit, await newDir())).rejects.toBeInstanceOf(ValidationError);
+    await expect(writeMovieLensFiles('csv', implicit, await newDir())).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 });

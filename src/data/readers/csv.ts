@@ -30,7 +30,8 @@ export function parseCsvRecord(text: string): string[] | { error: string } {
       }
       fields.push(value);
       if (i === n) return fields;
-      if (text.charCodeAt(i) !== 44) return { error: `unexpected character after quoted field at column ${i + 1}` };
+      if (text.charCodeAt(i) !== 44)
+        return { error: `unexpected character after quoted field at column ${i + 1}` };
       i++;
     } else {
       const comma = text.indexOf(',', i);

@@ -23,7 +23,8 @@ export function findDuplicateRows(userId: Int32Array, movieId: Int32Array): Int3
   }
   if (maxUser >= DIRECT_LIMIT || maxMovie >= DIRECT_LIMIT) return findDuplicateRowsBySorting(userId, movieId);
   const start = new Int32Array(maxUser + 2);
-  for (let i = 0; i < n; i++) start[(userId[i] as number) + 1] = (start[(userId[i] as number) + 1] as number) + 1;
+  for (let i = 0; i < n; i++)
+    start[(userId[i] as number) + 1] = (start[(userId[i] as number) + 1] as number) + 1;
   for (let u = 0; u <= maxUser; u++) start[u + 1] = (start[u + 1] as number) + (start[u] as number);
   const order = new Int32Array(n);
   const next = start.slice(0, maxUser + 1);

@@ -46,7 +46,8 @@ export async function readGenreNames(file: string, sink: BadLineSink): Promise<s
   await forEachTextLine(file, 'latin1', sink, ({ text, line }) => {
     const fields = text.split('|');
     const id = fields.length === 2 ? parseId(fields[1] as string) : null;
-    if (fields.length !== 2) sink.fault(file, line, 'field count', `expected 2 fields, found ${fields.length}`);
+    if (fields.length !== 2)
+      sink.fault(file, line, 'field count', `expected 2 fields, found ${fields.length}`);
     else if (id === null) sink.fault(file, line, 'non-numeric id', `genre id ${JSON.stringify(fields[1])}`);
     else if (names[id] !== undefined) sink.fault(file, line, 'duplicate', `genre id ${id} appears twice`);
     else names[id] = fields[0] as string;
@@ -70,8 +71,10 @@ export async function readMoviesFile(
   const seen = new Set<number>();
   const add = (line: number, idField: string, title: string, genres: string[]): void => {
     const movieId = parseId(idField);
-    if (movieId === null) return sink.fault(file, line, 'non-numeric id', `movie id ${JSON.stringify(idField)}`);
-    if (seen.has(movieId)) return sink.fault(file, line, 'duplicate', `movie ${movieId} appears on an earlier line`);
+    if (movieId === null)
+      return sink.fault(file, line, 'non-numeric id', `movie id ${JSON.stringify(idField)}`);
+    if (seen.has(movieId))
+      return sink.fault(file, line, 'duplicate', `movie ${movieId} appears on an earlier line`);
     seen.add(movieId);
     movies.push({ movieId, title, year: titleYear(title), genres });
   };
@@ -89,7 +92,12 @@ export async function readMoviesFile(
       for (let g = 0; g < genreNames.length; g++) {
         const flag = fields[5 + g];
         if (flag !== '0' && flag !== '1') {
-          return sink.fault(file, line, 'bad value', `genre flag ${g + 1} is ${JSON.stringify(flag)}, not 0 or 1`);
+          return sink.fault(
+            file,
+            line,
+            'bad value',
+            `genre flag ${g + 1} is ${JSON.stringify(flag)}, not 0 or 1`,
+          );
         }
         if (flag === '1') genres.push(genreNames[g] as string);
       }
@@ -98,7 +106,8 @@ export async function readMoviesFile(
   } else if (options.format === 'dat') {
     onLine = ({ text, line }) => {
       const fields = text.split('::');
-      if (fields.length !== 3) return sink.fault(file, line, 'field count', `expected 3 fields, found ${fields.length}`);
+      if (fields.length !== 3)
+        return sink.fault(file, line, 'field count', `expected 3 fields, found ${fields.length}`);
       add(line, fields[0] as string, fields[1] as string, parseGenres(fields[2] as string));
     };
   } else {
@@ -123,10 +132,13 @@ export async function readMoviesFile(
     };
     finish = () => {
       const open = joiner.flush();
-      if (open) sink.fault(file, open.line, 'bad value', 'a quoted field is not closed before the end of the file');
+      if (open)
+        sink.fault(file, open.line, 'bad value', 'a quoted field is not closed before the end of the file');
     };
   }
-  const { sha256 } = await forEachTextLine(file, options.encoding, sink, onLine, { hash: options.hash ?? false });
+  const { sha256 } = await forEachTextLine(file, options.encoding, sink, onLine, {
+    hash: options.hash ?? false,
+  });
   finish();
   return { movies, sha256 };
 }

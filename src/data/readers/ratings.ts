@@ -52,6 +52,10 @@ interface ParseState {
   timestamp: Float64Array;
   /** Line numbers (ascending) that produced no row: header, blank and skipped lines. */
   unstored: number[];
+  /** Whether every row so far came after the previous one in (user, movie) order: then none repeats. */
+  ascending: boolean;
+  lastUser: number;
+  lastMovie: number;
 }
 
 /**
@@ -72,6 +76,9 @@ export async function readRatingsFile(file: string, options: ReadRatingsOptions)
     rating: new Float32Array(capacity),
     timestamp: new Float64Array(capacity),
     unstored: [],
+    ascending: true,
+    lastUser: -1,
+    lastMovie: -1,
   };
   const parse = createBlockParser(file, options, state, sink);
   let emitted = 0;
@@ -92,22 +99,24 @@ export async function readRatingsFile(file: string, options: ReadRatingsOptions)
     if (options.onRows) while (state.n - emitted >= batchRows) emit(emitted + batchRows);
     return lines;
   });
-  const { bytes, sha256 } = await readChunks(file, (chunk) => splitter.push(chunk), { hash: options.hash ?? false });
+  const { bytes, sha256 } = await readChunks(file, (chunk) => splitter.push(chunk), {
+    hash: options.hash ?? false,
+  });
   splitter.end();
   emit(state.n);
-  if (options.layout === 'csv' && splitter.lines === 0) sink.fault(file, 1, 'bad header', 'the file is empty');
-  const table = removeDuplicatePairs(
-    {
-      length: state.n,
-      userId: state.userId.subarray(0, state.n),
-      movieId: state.movieId.subarray(0, state.n),
-      rating: state.rating.subarray(0, state.n),
-      timestamp: state.timestamp.subarray(0, state.n),
-    },
-    file,
-    (row) => lineOfRow(row, state.unstored),
-    sink,
-  );
+  if (options.layout === 'csv' && splitter.lines === 0)
+    sink.fault(file, 1, 'bad header', 'the file is empty');
+  const parsed: RatingsTable = {
+    length: state.n,
+    userId: state.userId.subarray(0, state.n),
+    movieId: state.movieId.subarray(0, state.n),
+    rating: state.rating.subarray(0, state.n),
+    timestamp: state.timestamp.subarray(0, state.n),
+  };
+  // Files sorted by user then movie (ml-20m, ml-25m, ml-latest) cannot repeat a pair: skip the search.
+  const table = state.ascending
+    ? parsed
+    : removeDuplicatePairs(parsed, file, (row) => lineOfRow(row, state.unstored), sink);
   return { table, lines: splitter.lines, parsedRows: state.n, bytes, sha256, skipped: sink.report() };
 }
 
@@ -168,6 +177,9 @@ function createBlockParser(
     let movieIds = state.movieId;
     let ratings = state.rating;
     let timestamps = state.timestamp;
+    let ascending = state.ascending;
+    let lastUser = state.lastUser;
+    let lastMovie = state.lastMovie;
     while (p < end) {
       const lineStart = p;
       let c = buf[p] as number;
@@ -204,7 +216,13 @@ function createBlockParser(
         digits++;
         c = buf[++p] as number;
       }
-      if (digits === 0 || digits > 10 || movie > MAX_ID || c !== sep || (sepLen === 2 && buf[p + 1] !== sep)) {
+      if (
+        digits === 0 ||
+        digits > 10 ||
+        movie > MAX_ID ||
+        c !== sep ||
+        (sepLen === 2 && buf[p + 1] !== sep)
+      ) {
         p = diagnose(buf, lineStart, lineNo++);
         continue;
       }
@@ -265,6 +283,9 @@ function createBlockParser(
         ratings = state.rating;
         timestamps = state.timestamp;
       }
+      if (ascending && !(user > lastUser || (user === lastUser && movie > lastMovie))) ascending = false;
+      lastUser = user;
+      lastMovie = movie;
       userIds[n] = user;
       movieIds[n] = movie;
       ratings[n] = rating;
@@ -273,6 +294,9 @@ function createBlockParser(
       lineNo++;
     }
     state.n = n;
+    state.ascending = ascending;
+    state.lastUser = lastUser;
+    state.lastMovie = lastMovie;
     return lineNo - firstLineNo;
   };
 }

@@ -78,7 +78,10 @@ export async function locateSourceFiles(entry: CatalogEntry, dir: string): Promi
   if (!(await exists(ratings))) {
     const interactions = at(INTERACTIONS_FILE);
     if (!(await exists(interactions))) {
-      throw new NotFoundError(`${entry.name} ratings file`, `${ratings} (nor ${INTERACTIONS_FILE} beside it)`);
+      throw new NotFoundError(
+        `${entry.name} ratings file`,
+        `${ratings} (nor ${INTERACTIONS_FILE} beside it)`,
+      );
     }
     ratings = interactions;
     ratingsKind = 'interactions';
@@ -90,7 +93,13 @@ export async function locateSourceFiles(entry: CatalogEntry, dir: string): Promi
     if (!(await exists(at(name)))) throw new NotFoundError(`${entry.name} ${what} file`, at(name));
     return at(name);
   };
-  return { ratings, ratingsKind, movies, users: await need(files.users, 'users'), genres: await need(files.genres, 'genre') };
+  return {
+    ratings,
+    ratingsKind,
+    movies,
+    users: await need(files.users, 'users'),
+    genres: await need(files.genres, 'genre'),
+  };
 }
 
 /** Size and modification time of each file, for the ETL's quick change check. */
@@ -130,11 +139,17 @@ export async function readSourceDataset(
   let ratings: RatingsTable;
   let streamedRows: number | null = null;
   if (files.ratingsKind === 'interactions') {
-    logger.info(`${entry.name}: ${entry.files.ratings} not found, reading ${INTERACTIONS_FILE} (pairs only)`, {
-      file: files.ratings,
-    });
+    logger.info(
+      `${entry.name}: ${entry.files.ratings} not found, reading ${INTERACTIONS_FILE} (pairs only)`,
+      {
+        file: files.ratings,
+      },
+    );
     const pairsSink = createBadLineSink(skip);
-    const pairs = await readInteractionsParquet(files.ratings, options.interactionColumns ?? DEFAULT_INTERACTION_COLUMNS);
+    const pairs = await readInteractionsParquet(
+      files.ratings,
+      options.interactionColumns ?? DEFAULT_INTERACTION_COLUMNS,
+    );
     // Parquet has no lines: a fault's "line" is the 1-based row.
     ratings = removeDuplicatePairs(pairs, files.ratings, (row) => row + 1, pairsSink);
     reports.push(pairsSink.report());
@@ -175,7 +190,8 @@ export async function readSourceDataset(
   }
   reports.push(sink.report());
   const skipped = mergeSkipReports(reports);
-  if (skipped.total > 0) logger.warn(`${entry.name}: skipped ${skipped.total} bad lines`, { byReason: skipped.byReason });
+  if (skipped.total > 0)
+    logger.warn(`${entry.name}: skipped ${skipped.total} bad lines`, { byReason: skipped.byReason });
   return {
     tables: { ratings, movies: movies.movies, users },
     files,

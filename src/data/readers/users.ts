@@ -51,14 +51,23 @@ export async function readUsersFile(
     sink,
     ({ text, line }) => {
       const fields = format === 'dat' ? text.split('::') : text.split('|');
-      if (fields.length !== 5) return sink.fault(file, line, 'field count', `expected 5 fields, found ${fields.length}`);
+      if (fields.length !== 5)
+        return sink.fault(file, line, 'field count', `expected 5 fields, found ${fields.length}`);
       const [idField, genderField, ageField, occupationField, zipField] =
         format === 'dat'
           ? (fields as [string, string, string, string, string])
-          : ([fields[0], fields[2], fields[1], fields[3], fields[4]] as [string, string, string, string, string]);
+          : ([fields[0], fields[2], fields[1], fields[3], fields[4]] as [
+              string,
+              string,
+              string,
+              string,
+              string,
+            ]);
       const userId = parseId(idField);
-      if (userId === null) return sink.fault(file, line, 'non-numeric id', `user id ${JSON.stringify(idField)}`);
-      if (seen.has(userId)) return sink.fault(file, line, 'duplicate', `user ${userId} appears on an earlier line`);
+      if (userId === null)
+        return sink.fault(file, line, 'non-numeric id', `user id ${JSON.stringify(idField)}`);
+      if (seen.has(userId))
+        return sink.fault(file, line, 'duplicate', `user ${userId} appears on an earlier line`);
       if (genderField !== 'M' && genderField !== 'F' && genderField !== '') {
         return sink.fault(file, line, 'bad value', `gender ${JSON.stringify(genderField)} is not M or F`);
       }
@@ -71,7 +80,12 @@ export async function readUsersFile(
         const code = parseId(occupation);
         const name = code === null ? undefined : ML1M_OCCUPATIONS[code];
         if (name === undefined) {
-          return sink.fault(file, line, 'bad value', `occupation code ${JSON.stringify(occupation)} is not 0..20`);
+          return sink.fault(
+            file,
+            line,
+            'bad value',
+            `occupation code ${JSON.stringify(occupation)} is not 0..20`,
+          );
         }
         occupation = name;
       }
