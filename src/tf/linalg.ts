@@ -117,6 +117,49 @@ export function choleskySolve(a: Tensor3D, rhs: Tensor2D): Tensor2D {
   }
 }
 
+/**
+ * Solves A x = rhs for each of b small symmetric positive definite systems on the host, in float64 (A
+ * row-major [b, n, n], rhs [b, n]). For fold-in sized batches this beats `choleskySolve`: about 0.1 ms per
+ * 64 x 64 system against ~1,700 tf ops (10+ ms on WASM) for any batch. A matrix that is not positive definite
+ * gives NaN.
+ * @example const x = hostCholeskySolve(a.dataSync() as Float32Array, rhs.dataSync() as Float32Array, b, n);
+ */
+export function hostCholeskySolve(a: Float32Array, rhs: Float32Array, b: number, n: number): Float32Array {
+  if (a.length !== b * n * n || rhs.length !== b * n) {
+    throw new RangeError(
+      `expected [${b}, ${n}, ${n}] and [${b}, ${n}], got ${a.length} and ${rhs.length} values`,
+    );
+  }
+  const out = new Float32Array(b * n);
+  const l = new Float64Array(n * n);
+  const z = new Float64Array(n);
+  for (let s = 0; s < b; s++) {
+    const ao = s * n * n;
+    for (let j = 0; j < n; j++) {
+      let d = a[ao + j * n + j] as number;
+      for (let k = 0; k < j; k++) d -= (l[j * n + k] as number) ** 2;
+      const ljj = Math.sqrt(d);
+      l[j * n + j] = ljj;
+      for (let i = j + 1; i < n; i++) {
+        let v = a[ao + i * n + j] as number;
+        for (let k = 0; k < j; k++) v -= (l[i * n + k] as number) * (l[j * n + k] as number);
+        l[i * n + j] = v / ljj;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      let v = rhs[s * n + i] as number;
+      for (let k = 0; k < i; k++) v -= (l[i * n + k] as number) * (z[k] as number);
+      z[i] = v / (l[i * n + i] as number);
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let v = z[i] as number;
+      for (let k = i + 1; k < n; k++) v -= (l[k * n + i] as number) * (out[s * n + k] as number);
+      out[s * n + i] = v / (l[i * n + i] as number);
+    }
+  }
+  return out;
+}
+
 /** How a conjugate-gradient solve starts: from the right-hand side, or from a residual the caller has. */
 export type CgStart =
   | { rhs: Tensor2D }

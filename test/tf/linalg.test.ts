@@ -1,6 +1,12 @@
 import { expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
-import { batchedMatVec, cholesky, choleskySolve, conjugateGradient } from '../../src/tf/linalg.js';
+import {
+  batchedMatVec,
+  cholesky,
+  choleskySolve,
+  conjugateGradient,
+  hostCholeskySolve,
+} from '../../src/tf/linalg.js';
 import { tf, type Tensor2D, type Tensor3D } from '../../src/tf/tf.js';
 import { describeEachBackend, tensorsLeakedBy } from '../support/backends.js';
 import { maxAbsDiff, referenceCholeskySolve, referenceConjugateGradient } from './linalg-reference.js';
@@ -48,7 +54,7 @@ describeEachBackend('batched linear algebra', (backend) => {
   });
 
   for (const n of sizes) {
-    it(`choleskySolve matches a float64 reference within 1e-3 (n=${n})`, () => {
+    it(`choleskySolve (and hostCholeskySolve) match a float64 reference within 1e-3 (n=${n})`, () => {
       const b = 6;
       const { a, rhs } = randomSystems(10 + n, b, n);
       const aT = tf.tensor3d(a, [b, n, n]);
@@ -56,9 +62,11 @@ describeEachBackend('batched linear algebra', (backend) => {
       const x = choleskySolve(aT, rhsT);
       const got = x.dataSync();
       tf.dispose([aT, rhsT, x]);
+      const onHost = hostCholeskySolve(a, rhs, b, n);
       for (let s = 0; s < b; s++) {
         const expected = referenceCholeskySolve(system(a, s, n * n), system(rhs, s, n), n);
         expect(maxAbsDiff(system(got as Float32Array, s, n), expected)).toBeLessThan(1e-3);
+        expect(maxAbsDiff(system(onHost, s, n), expected)).toBeLessThan(1e-4);
       }
     });
 
