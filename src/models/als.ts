@@ -10,6 +10,7 @@ import type { TopK } from '../core/types.js';
 import { buildCsr } from '../dataset/csr.js';
 import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
 import { tf, type Tensor2D } from '../tf/tf.js';
+import { gatherRows } from '../tf/rows.js';
 import { scoreTopK, type Exclusion } from '../tf/topk.js';
 import { alsSchema, solveSettings, type AlsHyperparameters } from './als-hyperparameters.js';
 import { gramMatrix, solveRowsExactly } from './als-solve.js';
@@ -124,7 +125,7 @@ export class AlsModel implements Recommender, FoldIn {
     const exclude: Exclusion[] = [];
     if (options.excludeSeen ?? true) exclude.push({ csr: userItems, rows: users });
     if (options.exclude) exclude.push({ csr: options.exclude });
-    const queries = tf.tidy(() => gatherRows(tensors.userFactors, users));
+    const queries = gatherRows(tensors.userFactors, users);
     try {
       return await scoreTopK(queries, tensors.itemFactorsT, { k, exclude });
     } finally {
@@ -257,11 +258,6 @@ function build(
   });
   const gram = h.explicit ? null : gramMatrix(tensors.itemFactors, h.regularization);
   return { users, items, userItems, userFactors, itemFactors, tensors: { ...tensors, gram } };
-}
-
-/** Rows of a [n, f] tensor (gatherND: tf.gather is far slower on WASM). */
-function gatherRows(matrix: Tensor2D, rows: Int32Array): Tensor2D {
-  return tf.gatherND(matrix, tf.tensor2d(rows, [rows.length, 1], 'int32')) as Tensor2D;
 }
 
 function historyMatrix(histories: readonly UserHistory[], nItems: number): CsrMatrix {
