@@ -38,7 +38,10 @@ export const VERSION_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/;
 
 const scalar = z.union([z.number(), z.string(), z.boolean()]);
 
-const fileEntry = z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+const fileEntry = z.object({
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 
 export const manifestSchema = z.object({
   formatVersion: z.number().int(),

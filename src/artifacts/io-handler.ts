@@ -54,7 +54,9 @@ export function storeIOHandler(files: ArtifactFiles, shardBytes = SHARD_BYTES): 
         for (const group of manifest) {
           for (const p of group.paths) {
             const bytes = await read(p);
-            shards.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+            shards.push(
+              bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+            );
           }
         }
         return [specs, shards];
@@ -72,7 +74,10 @@ function parseModelJson(bytes: Uint8Array): ModelJSON {
   }
   const json = parsed as Partial<ModelJSON> | null;
   if (!json || typeof json !== 'object' || !Array.isArray(json.weightsManifest) || !json.modelTopology) {
-    throw new ArtifactIntegrityError(MODEL_JSON, 'not a TF.js model.json (no modelTopology or weightsManifest)');
+    throw new ArtifactIntegrityError(
+      MODEL_JSON,
+      'not a TF.js model.json (no modelTopology or weightsManifest)',
+    );
   }
   return json as ModelJSON;
 }

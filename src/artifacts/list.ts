@@ -23,7 +23,9 @@ export interface ArtifactSummary {
  */
 export async function listArtifacts(store: ArtifactStore): Promise<ArtifactSummary[]> {
   const out: ArtifactSummary[] = [];
-  const kinds = (await store.list('')).filter((k): k is ModelKind => (MODEL_KINDS as readonly string[]).includes(k));
+  const kinds = (await store.list('')).filter((k): k is ModelKind =>
+    (MODEL_KINDS as readonly string[]).includes(k),
+  );
   for (const kind of kinds) {
     const current = await readCurrentPointer(store, kind);
     for (const version of (await store.list(kind)).filter((v) => VERSION_PATTERN.test(v))) {

@@ -45,12 +45,14 @@ export async function loadArtifact(
   const resolved = version === 'current' ? await readCurrentPointer(store, kind) : version;
   if (resolved === null) throw new NotFoundError('current artifact of model', kind);
   const prefix = `${kind}/${resolved}`;
-  const where = (name: string): string => store.localPath(`${prefix}/${name}`) ?? `${store.uri}/${prefix}/${name}`;
+  const where = (name: string): string =>
+    store.localPath(`${prefix}/${name}`) ?? `${store.uri}/${prefix}/${name}`;
   const { manifest, files } = await verifyArtifact(store, kind, resolved);
 
   const read = async (name: string): Promise<Uint8Array> => {
     const bytes = files.get(name);
-    if (!bytes) throw new ArtifactIntegrityError(where(name), 'model.json names it but manifest.json does not list it');
+    if (!bytes)
+      throw new ArtifactIntegrityError(where(name), 'model.json names it but manifest.json does not list it');
     return bytes;
   };
   const artifacts = await storeIOHandler({ read }).load();
@@ -109,7 +111,8 @@ function decodeArrays(artifacts: tf.io.ModelArtifacts, where: string): Map<strin
 
 function int32Of(arrays: Map<string, DecodedArray>, name: string, where: string): Int32Array {
   const data = arrays.get(name)?.data;
-  if (!(data instanceof Int32Array)) throw new ArtifactIntegrityError(where, `int32 weight ${name} is missing`);
+  if (!(data instanceof Int32Array))
+    throw new ArtifactIntegrityError(where, `int32 weight ${name} is missing`);
   return data;
 }
 
@@ -136,7 +139,8 @@ function seenOf(arrays: Map<string, DecodedArray>, nRows: number, nCols: number,
   }
   for (let p = 0; p < indices.length; p++) {
     const c = indices[p] as number;
-    if (!(c >= 0 && c < nCols)) throw new ArtifactIntegrityError(where, `seen/indices[${p}] = ${c} is out of range`);
+    if (!(c >= 0 && c < nCols))
+      throw new ArtifactIntegrityError(where, `seen/indices[${p}] = ${c} is out of range`);
   }
   return { nRows, nCols, indptr, indices, values: new Float32Array(indices.length).fill(1) };
 }

@@ -16,7 +16,10 @@ export type MovieCatalog = ReadonlyMap<number, MovieInfo>;
  * Encodes the movies of `items` (others are left out) as compact JSON rows `[id, title, genres]`.
  * @example const bytes = encodeMovies(tables.movies, model.items);
  */
-export function encodeMovies(movies: readonly MovieRow[], items: IdEncoder): { bytes: Uint8Array; count: number } {
+export function encodeMovies(
+  movies: readonly MovieRow[],
+  items: IdEncoder,
+): { bytes: Uint8Array; count: number } {
   const rows: [number, string, string][] = [];
   for (const movie of movies) {
     if (items.toDense(movie.movieId) >= 0) rows.push([movie.movieId, movie.title, genreString(movie)]);

@@ -66,7 +66,10 @@ export async function saveArtifact(
     ...(state.info !== undefined ? { info: state.info } : {}),
   };
   const { data, specs } = await encodeArrays(arrays);
-  const digest = createHash('sha256').update(JSON.stringify(topology)).update(new Uint8Array(data)).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify(topology))
+    .update(new Uint8Array(data))
+    .digest('hex');
   const now = meta.now ?? new Date();
   const version = versionName(now, digest);
   const prefix = `${model.kind}/${version}`;
@@ -146,14 +149,19 @@ function namedArrays(
   for (const a of out) {
     const size = a.shape.reduce((p, d) => p * d, 1);
     if (size !== a.data.length || a.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new ValidationError(a.name, `shape [${a.shape.join(', ')}] does not hold ${a.data.length} values`);
+      throw new ValidationError(
+        a.name,
+        `shape [${a.shape.join(', ')}] does not hold ${a.data.length} values`,
+      );
     }
   }
   return out;
 }
 
 /** Encodes the arrays through tf.io.encodeWeights; the temporary tensors are disposed whatever happens. */
-async function encodeArrays(arrays: NamedArray[]): Promise<{ data: ArrayBuffer; specs: tf.io.WeightsManifestEntry[] }> {
+async function encodeArrays(
+  arrays: NamedArray[],
+): Promise<{ data: ArrayBuffer; specs: tf.io.WeightsManifestEntry[] }> {
   const tensors: tf.NamedTensorMap = {};
   try {
     for (const a of arrays) {

@@ -25,7 +25,8 @@ export async function verifyArtifact(
   checkKind(kind);
   checkVersion(version);
   const prefix = `${kind}/${version}`;
-  const where = (name: string): string => store.localPath(`${prefix}/${name}`) ?? `${store.uri}/${prefix}/${name}`;
+  const where = (name: string): string =>
+    store.localPath(`${prefix}/${name}`) ?? `${store.uri}/${prefix}/${name}`;
   if (!(await store.exists(prefix))) throw new NotFoundError(`artifact of model ${kind}, version`, version);
 
   const manifest = await readManifest(store, prefix, where(MANIFEST_JSON));
@@ -37,14 +38,21 @@ export async function verifyArtifact(
   }
   const files = new Map<string, Uint8Array>();
   for (const [name, expected] of Object.entries(manifest.files)) {
-    if (!(await store.exists(`${prefix}/${name}`))) throw new ArtifactIntegrityError(where(name), 'the file is missing');
+    if (!(await store.exists(`${prefix}/${name}`)))
+      throw new ArtifactIntegrityError(where(name), 'the file is missing');
     const bytes = await store.read(`${prefix}/${name}`);
     if (bytes.byteLength !== expected.bytes) {
-      throw new ArtifactIntegrityError(where(name), `${bytes.byteLength} bytes, the manifest says ${expected.bytes}`);
+      throw new ArtifactIntegrityError(
+        where(name),
+        `${bytes.byteLength} bytes, the manifest says ${expected.bytes}`,
+      );
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (sha256 !== expected.sha256) {
-      throw new ArtifactIntegrityError(where(name), `sha256 ${sha256} differs from the manifest's ${expected.sha256}`);
+      throw new ArtifactIntegrityError(
+        where(name),
+        `sha256 ${sha256} differs from the manifest's ${expected.sha256}`,
+      );
     }
     files.set(name, bytes);
   }
@@ -72,7 +80,10 @@ async function readManifest(store: ArtifactStore, prefix: string, where: string)
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ArtifactIntegrityError(where, `field ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
+    throw new ArtifactIntegrityError(
+      where,
+      `field ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return parsed.data;
 }

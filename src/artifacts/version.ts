@@ -16,7 +16,10 @@ export function versionName(at: Date, sha256Hex: string): string {
 /** Throws ValidationError unless `version` is a version name. */
 export function checkVersion(version: string): string {
   if (!VERSION_PATTERN.test(version)) {
-    throw new ValidationError('version', `'${version}' is not an artifact version (like 20261125T101500123Z-1a2b3c4d)`);
+    throw new ValidationError(
+      'version',
+      `'${version}' is not an artifact version (like 20261125T101500123Z-1a2b3c4d)`,
+    );
   }
   return version;
 }

@@ -26,7 +26,12 @@ afterEach(async () => {
 });
 
 const train = syntheticTraining(60, 40);
-const movies = Array.from(train.items.rawIds, (id) => ({ movieId: id, title: `Movie ${id} (1999)`, year: 1999, genres: ['Drama'] }));
+const movies = Array.from(train.items.rawIds, (id) => ({
+  movieId: id,
+  title: `Movie ${id} (1999)`,
+  year: 1999,
+  genres: ['Drama'],
+}));
 
 async function fitted(dim = 8): Promise<VectorModel> {
   const model = new VectorModel({ dim });
@@ -65,7 +70,10 @@ describeEachBackend('artifact round trip', () => {
     expect(Array.from(loaded.model.items.rawIds)).toEqual(Array.from(train.items.rawIds));
     expect(Array.from(loaded.seen!.indptr)).toEqual(Array.from(train.userItems.indptr));
     expect(Array.from(loaded.seen!.indices)).toEqual(Array.from(train.userItems.indices));
-    expect(loaded.movies!.get(train.items.rawIds[3]!)).toEqual({ title: `Movie ${train.items.rawIds[3]} (1999)`, genres: 'Drama' });
+    expect(loaded.movies!.get(train.items.rawIds[3]!)).toEqual({
+      title: `Movie ${train.items.rawIds[3]} (1999)`,
+      genres: 'Drama',
+    });
     expect(loaded.manifest.metrics).toEqual({ 'ndcg@10': 0.1 });
     loaded.model.dispose();
     model.dispose();
@@ -84,19 +92,48 @@ describe('artifact format', () => {
     expect(modelJson.format).toBe('recsys-model-state');
     expect(modelJson.generatedBy).toMatch(/TensorFlow\.js \d/);
     expect(modelJson.convertedBy).toBeNull();
-    expect(modelJson.modelTopology).toMatchObject({ kind: 'popularity', formatVersion: 1, hyperparameters: { dim: 8, seed: 7 } });
+    expect(modelJson.modelTopology).toMatchObject({
+      kind: 'popularity',
+      formatVersion: 1,
+      hyperparameters: { dim: 8, seed: 7 },
+    });
     expect(modelJson.weightsManifest[0].paths).toEqual(['group1-shard1of1.bin']);
     const names = modelJson.weightsManifest[0].weights.map((w: { name: string }) => w.name);
-    expect(names).toEqual(['model/counts', 'model/itemVectors', 'model/userItemsIndptr', 'model/userItemsIndices', 'ids/users', 'ids/items', 'seen/indptr', 'seen/indices']);
-    expect(modelJson.weightsManifest[0].weights[1]).toEqual({ name: 'model/itemVectors', shape: [40, 8], dtype: 'float32' });
-    expect(modelJson.weightsManifest[0].weights[4]).toEqual({ name: 'ids/users', shape: [60], dtype: 'int32' });
+    expect(names).toEqual([
+      'model/counts',
+      'model/itemVectors',
+      'model/userItemsIndptr',
+      'model/userItemsIndices',
+      'ids/users',
+      'ids/items',
+      'seen/indptr',
+      'seen/indices',
+    ]);
+    expect(modelJson.weightsManifest[0].weights[1]).toEqual({
+      name: 'model/itemVectors',
+      shape: [40, 8],
+      dtype: 'float32',
+    });
+    expect(modelJson.weightsManifest[0].weights[4]).toEqual({
+      name: 'ids/users',
+      shape: [60],
+      dtype: 'int32',
+    });
 
     const manifest = JSON.parse(await fs.readFile(path.join(dir, MANIFEST_JSON), 'utf8'));
-    expect(manifest).toMatchObject({ formatVersion: 1, kind: 'popularity', version: ref.version, idMaps: { users: 60, items: 40 } });
+    expect(manifest).toMatchObject({
+      formatVersion: 1,
+      kind: 'popularity',
+      version: ref.version,
+      idMaps: { users: 60, items: 40 },
+    });
     expect(manifest.backend).toBe(tf.getBackend());
     for (const name of [MODEL_JSON, 'group1-shard1of1.bin']) {
       const bytes = await fs.readFile(path.join(dir, name));
-      expect(manifest.files[name]).toEqual({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+      expect(manifest.files[name]).toEqual({
+        bytes: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      });
     }
   });
 
@@ -109,7 +146,9 @@ describe('artifact format', () => {
     expect((await fs.stat(path.join(dir, shards[0]!))).size).toBe(SHARD_BYTES);
     const loaded = await loadArtifact(store, 'popularity', ref.version, { factory: vectorFactory });
     const similar = await loaded.model.similarItems(Int32Array.of(1), 3);
-    expect(Array.from(similar.scores)).toEqual(Array.from((await model.similarItems(Int32Array.of(1), 3)).scores));
+    expect(Array.from(similar.scores)).toEqual(
+      Array.from((await model.similarItems(Int32Array.of(1), 3)).scores),
+    );
     loaded.model.dispose();
     model.dispose();
   });
@@ -169,8 +208,12 @@ describe('artifact integrity', () => {
   });
 
   it('refuses a version that does not exist and a malformed version name', async () => {
-    await expect(loadArtifact(store, 'popularity', '20200101T000000000Z-00000000', { factory: vectorFactory })).rejects.toThrow(NotFoundError);
-    await expect(loadArtifact(store, 'popularity', '../x', { factory: vectorFactory })).rejects.toThrow(ValidationError);
+    await expect(
+      loadArtifact(store, 'popularity', '20200101T000000000Z-00000000', { factory: vectorFactory }),
+    ).rejects.toThrow(NotFoundError);
+    await expect(loadArtifact(store, 'popularity', '../x', { factory: vectorFactory })).rejects.toThrow(
+      ValidationError,
+    );
   });
 });
 
@@ -203,7 +246,8 @@ describe('failed saves and promotion', () => {
         return {
           ...staged,
           async write(name, bytes) {
-            if (++writes >= 2) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+            if (++writes >= 2)
+              throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
             await staged.write(name, bytes);
           },
         };
@@ -224,10 +268,18 @@ describe('failed saves and promotion', () => {
     const b = await saveArtifact(store, model, { now: new Date('2026-01-02T00:00:00Z') });
     model.dispose();
     expect(await readCurrentPointer(store, 'popularity')).toBeNull();
-    await expect(loadArtifact(store, 'popularity', 'current', { factory: vectorFactory })).rejects.toThrow(NotFoundError);
+    await expect(loadArtifact(store, 'popularity', 'current', { factory: vectorFactory })).rejects.toThrow(
+      NotFoundError,
+    );
 
-    expect(await promoteArtifact(store, 'popularity', a.version)).toEqual({ previous: null, current: a.version });
-    expect(await promoteArtifact(store, 'popularity', b.version)).toEqual({ previous: a.version, current: b.version });
+    expect(await promoteArtifact(store, 'popularity', a.version)).toEqual({
+      previous: null,
+      current: a.version,
+    });
+    expect(await promoteArtifact(store, 'popularity', b.version)).toEqual({
+      previous: a.version,
+      current: b.version,
+    });
     const pointerFile = store.localPath(currentPointerKey('popularity'))!;
     expect(pointerFile).toBe(path.join(root, 'popularity', 'current'));
     expect(await fs.readFile(pointerFile, 'utf8')).toBe(`${b.version}\n`);
@@ -243,7 +295,9 @@ describe('failed saves and promotion', () => {
     ]);
 
     // A missing or damaged version is refused and current stays where it was.
-    await expect(promoteArtifact(store, 'popularity', '20200101T000000000Z-00000000')).rejects.toThrow(NotFoundError);
+    await expect(promoteArtifact(store, 'popularity', '20200101T000000000Z-00000000')).rejects.toThrow(
+      NotFoundError,
+    );
     await fs.appendFile(path.join(root, 'popularity', a.version, MODEL_JSON), ' ');
     await expect(promoteArtifact(store, 'popularity', a.version)).rejects.toThrow(ArtifactIntegrityError);
     expect(await readCurrentPointer(store, 'popularity')).toBe(b.version);

@@ -25,7 +25,13 @@ type Hyper = { dim: number; seed: number };
 export class VectorModel implements Recommender {
   readonly kind = 'popularity' as const;
   readonly hyperparameters: Hyper;
-  private fitted?: { users: IdEncoder; items: IdEncoder; userItems: CsrMatrix; counts: Float32Array; vectors: tf.Tensor2D };
+  private fitted?: {
+    users: IdEncoder;
+    items: IdEncoder;
+    userItems: CsrMatrix;
+    counts: Float32Array;
+    vectors: tf.Tensor2D;
+  };
 
   constructor(hyper: Partial<Hyper> = {}) {
     this.hyperparameters = { dim: hyper.dim ?? 8, seed: hyper.seed ?? 7 };
@@ -47,7 +53,13 @@ export class VectorModel implements Recommender {
     return { seconds: 0, epochs: [{ iteration: 1, iterations: 1, seconds: 0 }] };
   }
 
-  restore(users: IdEncoder, items: IdEncoder, userItems: CsrMatrix, counts: Float32Array, vectors: Float32Array): void {
+  restore(
+    users: IdEncoder,
+    items: IdEncoder,
+    userItems: CsrMatrix,
+    counts: Float32Array,
+    vectors: Float32Array,
+  ): void {
     this.dispose();
     const t = tf.tensor2d(vectors, [items.size, this.hyperparameters.dim]);
     this.fitted = { users, items, userItems, counts, vectors: t };
@@ -55,19 +67,31 @@ export class VectorModel implements Recommender {
 
   async recommend(users: Int32Array, k: number, options: RecommendOptions = {}): Promise<TopK> {
     const f = this.need();
-    const histories = Array.from(users, (u) => ({ items: f.userItems.indices.slice(f.userItems.indptr[u], f.userItems.indptr[u + 1]) }));
+    const histories = Array.from(users, (u) => ({
+      items: f.userItems.indices.slice(f.userItems.indptr[u], f.userItems.indptr[u + 1]),
+    }));
     return this.rank(histories, k, options.excludeSeen ?? true, options.exclude);
   }
 
-  async recommendForHistories(histories: readonly UserHistory[], k: number, options: { exclude?: CsrMatrix } = {}): Promise<TopK> {
+  async recommendForHistories(
+    histories: readonly UserHistory[],
+    k: number,
+    options: { exclude?: CsrMatrix } = {},
+  ): Promise<TopK> {
     return this.rank(histories, k, true, options.exclude);
   }
 
   async similarItems(items: Int32Array, k: number): Promise<TopK> {
     const f = this.need();
-    const scores = tf.tidy(() => tf.matMul(tf.gather(f.vectors, Array.from(items)), f.vectors, false, true).dataSync());
+    const scores = tf.tidy(() =>
+      tf.matMul(tf.gather(f.vectors, Array.from(items)), f.vectors, false, true).dataSync(),
+    );
     const n = f.items.size;
-    const out = { ids: new Int32Array(items.length * k).fill(-1), scores: new Float32Array(items.length * k).fill(-Infinity), k };
+    const out = {
+      ids: new Int32Array(items.length * k).fill(-1),
+      scores: new Float32Array(items.length * k).fill(-Infinity),
+      k,
+    };
     items.forEach((item, q) => {
       const row = scores.subarray(q * n, q * n + n);
       const order = Array.from({ length: n }, (_, i) => i).filter((i) => i !== item);
@@ -80,17 +104,29 @@ export class VectorModel implements Recommender {
     return out;
   }
 
-  private rank(histories: readonly UserHistory[], k: number, excludeHistory: boolean, exclude?: CsrMatrix): TopK {
+  private rank(
+    histories: readonly UserHistory[],
+    k: number,
+    excludeHistory: boolean,
+    exclude?: CsrMatrix,
+  ): TopK {
     const f = this.need();
     const n = f.items.size;
     const dim = this.hyperparameters.dim;
     const vectors = f.vectors.dataSync();
-    const out = { ids: new Int32Array(histories.length * k).fill(-1), scores: new Float32Array(histories.length * k).fill(-Infinity), k };
+    const out = {
+      ids: new Int32Array(histories.length * k).fill(-1),
+      scores: new Float32Array(histories.length * k).fill(-Infinity),
+      k,
+    };
     histories.forEach((history, q) => {
       const mean = new Float32Array(dim);
-      for (const i of history.items) for (let d = 0; d < dim; d++) mean[d]! += (vectors[i * dim + d] as number) / history.items.length;
+      for (const i of history.items)
+        for (let d = 0; d < dim; d++) mean[d]! += (vectors[i * dim + d] as number) / history.items.length;
       const banned = new Set<number>(excludeHistory ? history.items : []);
-      if (exclude) for (let p = exclude.indptr[q] as number; p < (exclude.indptr[q + 1] as number); p++) banned.add(exclude.indices[p] as number);
+      if (exclude)
+        for (let p = exclude.indptr[q] as number; p < (exclude.indptr[q + 1] as number); p++)
+          banned.add(exclude.indices[p] as number);
       const scores = new Float32Array(n);
       for (let i = 0; i < n; i++) {
         let dot = 0;
@@ -115,7 +151,10 @@ export class VectorModel implements Recommender {
       hyperparameters: { ...this.hyperparameters },
       arrays: {
         counts: { data: f.counts, shape: [f.counts.length] },
-        itemVectors: { data: f.vectors.dataSync() as Float32Array, shape: [f.items.size, this.hyperparameters.dim] },
+        itemVectors: {
+          data: f.vectors.dataSync() as Float32Array,
+          shape: [f.items.size, this.hyperparameters.dim],
+        },
         userItemsIndptr: { data: f.userItems.indptr, shape: [f.userItems.indptr.length] },
         userItemsIndices: { data: f.userItems.indices, shape: [f.userItems.indices.length] },
       },
@@ -143,7 +182,10 @@ export const vectorFactory: ModelFactory<Hyper> = {
   create: (h) => new VectorModel(h),
   fromState(state, { users, items }) {
     if (state.formatVersion !== 1) throw new Error(`format ${state.formatVersion}`);
-    const model = new VectorModel({ dim: Number(state.hyperparameters.dim), seed: Number(state.hyperparameters.seed) });
+    const model = new VectorModel({
+      dim: Number(state.hyperparameters.dim),
+      seed: Number(state.hyperparameters.seed),
+    });
     const a = state.arrays;
     const userItems = {
       nRows: users.size,
@@ -152,7 +194,13 @@ export const vectorFactory: ModelFactory<Hyper> = {
       indices: a.userItemsIndices!.data as Int32Array,
       values: new Float32Array(a.userItemsIndices!.data.length).fill(1),
     };
-    model.restore(users, items, userItems, a.counts!.data as Float32Array, a.itemVectors!.data as Float32Array);
+    model.restore(
+      users,
+      items,
+      userItems,
+      a.counts!.data as Float32Array,
+      a.itemVectors!.data as Float32Array,
+    );
     return model;
   },
 };
@@ -161,7 +209,11 @@ export const vectorFactory: ModelFactory<Hyper> = {
  * A seeded synthetic dataset: `nUsers` users with 5..24 interactions each over `nItems` items (skewed towards
  * low item ids, like MovieLens's popularity), with raw ids that are not dense (user 10*u+1, item 7*i+3).
  */
-export function syntheticTraining(nUsers: number, nItems: number, seed = 1): TrainingMatrix & { rawUsers: Int32Array; rawItems: Int32Array } {
+export function syntheticTraining(
+  nUsers: number,
+  nItems: number,
+  seed = 1,
+): TrainingMatrix & { rawUsers: Int32Array; rawItems: Int32Array } {
   const rng = createRng(seed);
   const rawUsers: number[] = [];
   const rawItems: number[] = [];
@@ -177,5 +229,11 @@ export function syntheticTraining(nUsers: number, nItems: number, seed = 1): Tra
   const users = createIdEncoder(rawUsers);
   const items = createIdEncoder(rawItems);
   const userItems = buildCsr(users.size, items.size, encodeAll(users, rawUsers), encodeAll(items, rawItems));
-  return { users, items, userItems, rawUsers: Int32Array.from(rawUsers), rawItems: Int32Array.from(rawItems) };
+  return {
+    users,
+    items,
+    userItems,
+    rawUsers: Int32Array.from(rawUsers),
+    rawItems: Int32Array.from(rawItems),
+  };
 }
