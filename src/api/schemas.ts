@@ -51,6 +51,7 @@ export const movieSchema = z
 
 /** `{"movies":[...]}`, the body of recommendations, similar movies and search. */
 export const movieListSchema = z.object({ movies: z.array(movieSchema) }).openapi('MovieList');
+export type MovieList = z.infer<typeof movieListSchema>;
 
 /** The body of every error answer. */
 export const errorSchema = z

@@ -40,7 +40,7 @@ export interface RecommendationService {
   /** Loads the catalog, the popularity ranking and the current model, and starts watching the pointer. */
   start(): Promise<void>;
   /** Top-k movies for a user from the ratings the database holds now; 404 for an unknown user. */
-  recommendForUser(userId: number, k: number): Promise<CatalogMovie[]>;
+  recommendForUser(userId: number, k: number): Promise<readonly CatalogMovie[]>;
   /** The k movies most similar to one; 404 for an unknown movie, [] for one the model has not seen. */
   similarMovies(movieId: number, k: number): Promise<CatalogMovie[]>;
   movie(movieId: number): CatalogMovie;
@@ -108,6 +108,17 @@ export function createRecommendationService(options: RecommendationServiceOption
     return fn(lease.loaded).finally(() => lease.release());
   }
 
+  // One frozen list per (ranking, k): a ranking is replaced, never changed, when ratings or the model change,
+  // so callers (the API renders a frozen body once) can rely on the same list while it stays fresh.
+  const listsByRanking = new WeakMap<readonly number[], Map<number, readonly CatalogMovie[]>>();
+  function topMovies(ids: readonly number[], k: number): readonly CatalogMovie[] {
+    let byK = listsByRanking.get(ids);
+    if (!byK) listsByRanking.set(ids, (byK = new Map()));
+    let list = byK.get(k);
+    if (!list) byK.set(k, (list = Object.freeze(ids.slice(0, k).map(movieOrThrow))));
+    return list;
+  }
+
   function movieOrThrow(movieId: number): CatalogMovie {
     const movie = catalog.get(movieId);
     if (!movie) throw new NotFoundError('movie', movieId);
@@ -158,7 +169,7 @@ export function createRecommendationService(options: RecommendationServiceOption
     async recommendForUser(userId, k) {
       // Under load nearly every request finds a fresh ranking and never touches the model.
       const ids = rankings.cached(userId) ?? (await rankings.compute(userId));
-      return ids.slice(0, k).map(movieOrThrow);
+      return topMovies(ids, k);
     },
 
     async similarMovies(movieId, k) {

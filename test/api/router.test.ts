@@ -16,6 +16,13 @@ describe('route specs mounted through the router adapter', () => {
   let server: http.Server;
   let url: string;
   const seen: unknown[] = [];
+  const rendered: number[] = [];
+  // Frozen bodies are checked and serialized once per object; 2 is off-schema, 3 carries a key to strip.
+  const frozen: Record<number, object> = {
+    1: Object.freeze({ id: 1 }),
+    2: Object.freeze({ id: 'two' }),
+    3: Object.freeze({ id: 3, secret: 'x' }),
+  };
 
   beforeAll(async () => {
     const app = new Koa();
@@ -38,6 +45,20 @@ describe('route specs mounted through the router adapter', () => {
             seen.push({ params, query });
             // Extra keys are stripped by the response schema; id 7 answers off-schema on purpose.
             return params.id === 7 ? ({ id: 'seven' } as never) : ({ id: params.id, secret: 'x' } as never);
+          },
+        }),
+        defineRoute({
+          method: 'get',
+          path: '/frozen/{id}',
+          summary: 'a frozen answer',
+          tags: ['test'],
+          validate: {
+            params: z.object({ id: integerString(1, 10) }),
+            response: z.object({ id: z.number() }),
+          },
+          handler: ({ params }) => {
+            rendered.push(params.id);
+            return frozen[params.id] as never;
           },
         }),
         defineRoute({
@@ -86,7 +107,21 @@ describe('route specs mounted through the router adapter', () => {
     expect(made.headers.get('x-made')).toBe('yes');
   });
 
-  it('validates with zod 3 for real (koa-zod-router validates nothing under zod 4)', async () => {
+  it('checks a frozen body like any other, and answers the same JSON for it every time', async () => {
+    for (let i = 0; i < 3; i++) {
+      const one = await call(`${url}/frozen/1`);
+      expect(one.status).toBe(200);
+      expect(one.body).toEqual({ id: 1 });
+      expect(one.headers.get('content-type')).toMatch(/^application\/json/);
+    }
+    expect((await call(`${url}/frozen/3`)).body).toEqual({ id: 3 });
+    expect((await call(`${url}/frozen/3`)).body).toEqual({ id: 3 });
+    expect((await call(`${url}/frozen/2`)).status).toBe(500);
+    expect((await call(`${url}/frozen/2`)).status).toBe(500);
+    expect(rendered).toEqual([1, 1, 1, 3, 3, 2, 2]);
+  });
+
+  it('validates with zod 3 for real (a bad id is a 400 naming the field)', async () => {
     const response = await call(`${url}/things/11`);
     expect(response.status).toBe(400);
     expect(response.body.error).toMatchObject({ code: 'VALIDATION', field: 'id' });

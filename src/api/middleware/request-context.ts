@@ -23,8 +23,9 @@ const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * @example app.use(requestContext(logger, metrics.observe));
  */
 export function requestContext(logger: Logger, observe?: RequestObserver): Middleware {
+  const accessLog = logger.enabled('info');
   return async (ctx, next) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const given = ctx.get('X-Request-Id');
     const requestId = CLIENT_ID.test(given) ? given : randomUUID();
     ctx.state.requestId = requestId;
@@ -32,17 +33,19 @@ export function requestContext(logger: Logger, observe?: RequestObserver): Middl
     try {
       await next();
     } finally {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const seconds = (performance.now() - started) / 1000;
       const route = (ctx.state as RequestState).route ?? 'unmatched';
       observe?.({ method: ctx.method, route, status: ctx.status, seconds });
-      logger.info('request', {
-        requestId,
-        method: ctx.method,
-        path: ctx.path,
-        route,
-        status: ctx.status,
-        ms: Math.round(seconds * 1e4) / 10,
-      });
+      if (accessLog) {
+        logger.info('request', {
+          requestId,
+          method: ctx.method,
+          path: ctx.path,
+          route,
+          status: ctx.status,
+          ms: Math.round(seconds * 1e4) / 10,
+        });
+      }
     }
   };
 }

@@ -1,7 +1,8 @@
 import { z } from '../zod.js';
+import type { CatalogMovie } from '../../serving/catalog.js';
 import type { RecommendationService } from '../../serving/service.js';
 import { defineRoute, type AnyRouteSpec } from '../route-spec.js';
-import { INT32_MAX, idParams, integerString, kQuery, movieListSchema } from '../schemas.js';
+import { INT32_MAX, idParams, integerString, kQuery, movieListSchema, type MovieList } from '../schemas.js';
 
 const ratingSchema = z
   .object({
@@ -43,6 +44,19 @@ const limitQuery = z.object({
 
 const unknownUser = { status: 404, description: 'no user with this id' };
 
+// The service returns the same frozen list while a user's ranking is fresh; answering the same frozen body
+// for it lets the router reuse the JSON it rendered (router.ts).
+const bodies = new WeakMap<readonly CatalogMovie[], MovieList>();
+function movieListBody(movies: readonly CatalogMovie[]): MovieList {
+  let body = bodies.get(movies);
+  if (!body) {
+    const list = movies.map(({ id, title, genre }) => Object.freeze({ id, title, genre }));
+    body = Object.freeze({ movies: Object.freeze(list) }) as MovieList;
+    if (Object.isFrozen(movies)) bodies.set(movies, body);
+  }
+  return body;
+}
+
 /**
  * Routes of the users resource: recommendations, ratings (read and write) and sign-up.
  * @example mountRoutes(app, userRoutes(service), options);
@@ -56,13 +70,7 @@ export function userRoutes(service: RecommendationService): AnyRouteSpec[] {
       tags: ['users'],
       errors: [unknownUser, { status: 503, description: 'no model loaded yet' }],
       validate: { params: idParams, query: kQuery, response: movieListSchema },
-      handler: async ({ params, query }) => ({
-        movies: (await service.recommendForUser(params.id, query.k)).map(({ id, title, genre }) => ({
-          id,
-          title,
-          genre,
-        })),
-      }),
+      handler: async ({ params, query }) => movieListBody(await service.recommendForUser(params.id, query.k)),
     }),
     defineRoute({
       method: 'get',
