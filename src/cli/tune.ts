@@ -32,6 +32,8 @@ export function registerTune(program: Command): void {
     .option('--protocol <name>', `auto, ${PROTOCOL_NAMES.join(', ')}`, 'auto')
     .option('--k <n>', 'cut-off of every metric', '10')
     .option('--metric <name>', `chosen on, one of ${RANKING_METRIC_NAMES.join(', ')}`, 'ndcg')
+    .option('--select-k <n>', 'cut-off of the metric chosen on, on validation', '100')
+    .option('--no-refit', 'score the test slice with fits on train alone (default: train + validation)')
     .option('--param <model.name=value...>', 'hyperparameters held fixed, e.g. als.cgSteps=3')
     .option(
       '--space <name=v1,v2...>',
@@ -52,6 +54,8 @@ export function registerTune(program: Command): void {
           protocol: z.enum(['auto', ...PROTOCOL_NAMES]),
           k: z.coerce.number().int().min(1).max(1000),
           metric: z.enum(RANKING_METRIC_NAMES as [string, ...string[]]),
+          selectK: z.coerce.number().int().min(1).max(1000),
+          refit: z.boolean(),
           param: z.array(z.string()).default([]),
           space: z.array(z.string()).default([]),
           json: z.boolean().default(false),
@@ -79,6 +83,8 @@ export function registerTune(program: Command): void {
         protocol: options.protocol,
         k: options.k,
         metric: options.metric as (typeof RANKING_METRIC_NAMES)[number],
+        selectK: options.selectK,
+        refit: options.refit,
         onProgress: createProgressRenderer(),
       });
       process.stdout.write(
@@ -124,14 +130,16 @@ export function formatTune(report: TuneReport, names: readonly string[]): string
   const lines = [
     `${report.model} on ${report.dataset} (${report.protocol}): ${report.trials.length} settings, ${report.strategy} ` +
       `search, seed ${report.seed}; chosen on validation ${report.metric} ` +
-      `(${report.split.users_validation} users), then scored on test (${report.split.users_test} users)`,
+      `(${report.split.users_validation} users), then fit on ${report.refit ? 'train + validation' : 'train'} ` +
+      `and scored on test (${report.split.users_test} users)`,
     '',
   ];
-  const head = ['trial', ...names, ...SHOWN.map((m) => `val ${m}@${k}`), `+- se`, 'fit s'];
+  const selectK = report.metric.slice(report.metric.indexOf('@') + 1);
+  const head = ['trial', ...names, ...SHOWN.map((m) => `val ${m}@${selectK}`), `+- se`, 'fit s'];
   const rows = report.trials.map((t) => [
     `${t.trial === report.best.trial ? '*' : ' '}${t.trial}${t.trial === 0 ? ' (defaults)' : ''}`,
     ...names.map((n) => String(t.hyperparameters[n])),
-    ...SHOWN.map((m) => (t.validation[`${m}@${k}`] as number).toFixed(4)),
+    ...SHOWN.map((m) => (t.validation[`${m}@${selectK}`] as number).toFixed(4)),
     t.validationStandardError.toFixed(4),
     t.validation.fit_seconds.toFixed(1),
   ]);

@@ -49,19 +49,22 @@ describe('candidateSettings', () => {
 describe('tune item-kNN on ml-100k', () => {
   let dataDir: string;
   let report: TuneReport;
+  let trainOnly: TuneReport;
 
   beforeAll(async () => {
     await initBackend('wasm');
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'recsys-tune-'));
     const tables = await loadDatasetTables('ml-100k', { dataDir, from: SHARED });
-    report = await tune({
+    const search = {
       tables,
       dataset: 'ml-100k',
       model: 'itemknn',
       space: { neighbours: [10, 50, 200] },
       trials: 3,
       seed: 3,
-    });
+    } as const;
+    report = await tune(search);
+    trainOnly = await tune({ ...search, trials: 1, selectK: 10, refit: false });
   });
   afterAll(async () => {
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
@@ -85,9 +88,20 @@ describe('tune item-kNN on ml-100k', () => {
     }
     // One validation rating per user: fewer users have a validation positive than a test positive.
     expect(report.split.users_validation).toBeLessThan(report.split.users_test);
-    const bestOnValidation = Math.max(...report.trials.map((t) => t.validation['ndcg@10'] as number));
-    expect(report.best.validation['ndcg@10']).toBe(bestOnValidation);
-    expect(report.metric).toBe('ndcg@10');
+    // Chosen on validation NDCG@100 by default (less noisy than @10 with one rating per user).
+    const bestOnValidation = Math.max(...report.trials.map((t) => t.validation['ndcg@100'] as number));
+    expect(report.best.validation['ndcg@100']).toBe(bestOnValidation);
+    expect(report.metric).toBe('ndcg@100');
+    expect(trainOnly.metric).toBe('ndcg@10');
+    expect(trainOnly.trials[0]!.validation['ndcg@10']).toBeGreaterThan(0);
+  });
+
+  it('fits the test models on train + validation unless told not to', () => {
+    expect(report.refit).toBe(true);
+    expect(trainOnly.refit).toBe(false);
+    // Same defaults, same test users; only the training data differs (the validation ratings).
+    expect(trainOnly.defaults.test.users_evaluated).toBe(report.defaults.test.users_evaluated);
+    expect(trainOnly.defaults.test['ndcg@10']).not.toBe(report.defaults.test['ndcg@10']);
   });
 
   it('reports the best setting and the defaults on the test slice', () => {
