@@ -33,6 +33,14 @@ export interface TopK {
   k: number;
 }
 
+/**
+ * A TopK of `rows` rows of `k`, all padding (id -1, score -Infinity), to be filled in place.
+ * @example const out = emptyTopK(users.length, 10);
+ */
+export function emptyTopK(rows: number, k: number): TopK {
+  return { ids: new Int32Array(rows * k).fill(-1), scores: new Float32Array(rows * k).fill(-Infinity), k };
+}
+
 /** Row `q` of a TopK as plain arrays, padding removed. */
 export function topKRow(top: TopK, q: number): { ids: number[]; scores: number[] } {
   const ids: number[] = [];

@@ -1,32 +1,14 @@
 import type { Rng } from '../core/rng.js';
 import type { MovieRow, UserRow } from '../data/schema.js';
+import { ML100K_GENRES } from '../data/writers.js';
 
 /**
  * Movies and users of the synthetic generator: MovieLens-looking rows that every source format can hold
  * (latin-1 characters only, ml-1m's genre names, ages and occupations valid in both ml-100k and ml-1m).
  */
 
-/** ml-1m's 18 genres (also ml-100k's, less `unknown`), in MovieLens's order. */
-export const SYNTHETIC_GENRES: readonly string[] = [
-  'Action',
-  'Adventure',
-  'Animation',
-  "Children's",
-  'Comedy',
-  'Crime',
-  'Documentary',
-  'Drama',
-  'Fantasy',
-  'Film-Noir',
-  'Horror',
-  'Musical',
-  'Mystery',
-  'Romance',
-  'Sci-Fi',
-  'Thriller',
-  'War',
-  'Western',
-];
+/** ml-1m's 18 genres: ml-100k's `u.genre` list less `unknown`, in MovieLens's order. */
+export const SYNTHETIC_GENRES: readonly string[] = ML100K_GENRES.filter((genre) => genre !== 'unknown');
 
 const ADJECTIVES = words(`
   Silent Broken Golden Last Hidden Crimson Lonely Electric Frozen Wild Little Dark Secret Eternal Burning

@@ -16,7 +16,7 @@ import { alsSchema, solveSettings, type AlsHyperparameters } from './als-hyperpa
 import { gramMatrix, solveRowsExactly } from './als-solve.js';
 import { trainAls } from './als-train.js';
 import { parseHyperparameterInput } from './hyperparameters.js';
-import { checkK } from './ranking.js';
+import { checkIndices, checkK } from './ranking.js';
 import { arrayOf, checkStateHeader, csrFromState, csrToState } from './state.js';
 import type {
   FitOptions,
@@ -283,12 +283,6 @@ function historyMatrix(histories: readonly UserHistory[], nItems: number): CsrMa
     }
   });
   return buildCsr(histories.length, nItems, rows, cols, values);
-}
-
-function checkIndices(indices: Int32Array, n: number, what: string): void {
-  for (const i of indices) {
-    if (!(i >= 0 && i < n)) throw new RangeError(`${what} index ${i} outside 0..${n - 1}`);
-  }
 }
 
 function factorArray(state: ModelState, name: string, rows: number, f: number): Float32Array {

@@ -6,12 +6,12 @@
  */
 import { z } from 'zod';
 import { ArtifactIntegrityError } from '../core/errors.js';
-import type { TopK } from '../core/types.js';
+import { emptyTopK, type TopK } from '../core/types.js';
 import { transposeCsr } from '../dataset/csr.js';
 import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
 import { parseHyperparameterInput } from './hyperparameters.js';
 import { ITEM_WEIGHTINGS, topNeighbours, weightItemVectors } from './itemknn-similarity.js';
-import { checkK, emptyTopK, markItems, markRow, selectTopK } from './ranking.js';
+import { checkIndices, checkK, markItems, markRow, selectTopK } from './ranking.js';
 import { checkStateHeader, csrFromState, csrToState } from './state.js';
 import type {
   FitOptions,
@@ -131,7 +131,7 @@ export class ItemKnnModel implements Recommender {
     const mask = new Uint8Array(nItems);
     const out = emptyTopK(histories.length, k);
     histories.forEach((history, q) => {
-      checkItems(history.items, nItems);
+      checkIndices(history.items, nItems, 'item');
       if (history.values && history.values.length !== history.items.length) {
         throw new RangeError(
           `history ${q} has ${history.values.length} values for ${history.items.length} items`,
@@ -151,7 +151,7 @@ export class ItemKnnModel implements Recommender {
   async similarItems(items: Int32Array, k: number): Promise<TopK> {
     const { similarity } = this.need();
     checkK(k);
-    checkItems(items, similarity.nRows);
+    checkIndices(items, similarity.nRows, 'item');
     const out = emptyTopK(items.length, k);
     for (let q = 0; q < items.length; q++) {
       const item = items[q] as number;
@@ -225,15 +225,6 @@ export class ItemKnnModel implements Recommender {
   private need(): Fitted {
     if (!this.fitted) throw new Error('item-kNN model used before fit');
     return this.fitted;
-  }
-}
-
-function checkItems(items: ArrayLike<number>, nItems: number): void {
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i] as number;
-    if (!(Number.isInteger(item) && item >= 0 && item < nItems)) {
-      throw new RangeError(`item index ${item} outside 0..${nItems - 1}`);
-    }
   }
 }
 

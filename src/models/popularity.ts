@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { ArtifactIntegrityError } from '../core/errors.js';
-import type { TopK } from '../core/types.js';
+import { emptyTopK, type TopK } from '../core/types.js';
 import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
 import { parseHyperparameterInput } from './hyperparameters.js';
-import { checkK, emptyTopK, markItems, markRow } from './ranking.js';
+import { checkIndices, checkK, markItems, markRow } from './ranking.js';
 import { arrayOf, checkStateHeader, csrFromState, csrToState } from './state.js';
 import type {
   FitOptions,
@@ -104,7 +104,7 @@ export class PopularityModel implements Recommender {
     const mask = new Uint8Array(fitted.counts.length);
     const out = emptyTopK(histories.length, k);
     histories.forEach((history, q) => {
-      checkItems(history.items, mask.length);
+      checkIndices(history.items, mask.length, 'item');
       markItems(mask, history.items, 1);
       markRow(mask, options.exclude, q, 1);
       this.fillRow(out, q, mask);
@@ -121,7 +121,7 @@ export class PopularityModel implements Recommender {
   async similarItems(items: Int32Array, k: number): Promise<TopK> {
     const fitted = this.need();
     checkK(k);
-    checkItems(items, fitted.counts.length);
+    checkIndices(items, fitted.counts.length, 'item');
     const mask = new Uint8Array(fitted.counts.length);
     const out = emptyTopK(items.length, k);
     for (let q = 0; q < items.length; q++) {
@@ -195,15 +195,6 @@ function rankByCount(counts: Float32Array): Int32Array {
   const order = Int32Array.from({ length: counts.length }, (_, i) => i);
   // Int32Array#sort with a comparator is stable, so equal counts stay in index order.
   return order.sort((a, b) => (counts[b] as number) - (counts[a] as number));
-}
-
-function checkItems(items: ArrayLike<number>, nItems: number): void {
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i] as number;
-    if (!(Number.isInteger(item) && item >= 0 && item < nItems)) {
-      throw new RangeError(`item index ${item} outside 0..${nItems - 1}`);
-    }
-  }
 }
 
 /**

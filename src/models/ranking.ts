@@ -6,21 +6,21 @@
 import type { TopK } from '../core/types.js';
 import type { CsrMatrix } from '../dataset/types.js';
 
-/**
- * A TopK for `queries` rows of `k`, filled with padding (id -1, score -Infinity).
- * @example const out = emptyTopK(users.length, 10);
- */
-export function emptyTopK(queries: number, k: number): TopK {
-  checkK(k);
-  return {
-    ids: new Int32Array(queries * k).fill(-1),
-    scores: new Float32Array(queries * k).fill(-Infinity),
-    k,
-  };
-}
-
 export function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
+}
+
+/**
+ * Throws a RangeError naming the first index outside 0..n-1 (dense user or item indices given to a model).
+ * @example checkIndices(items, model.items.size, 'item');
+ */
+export function checkIndices(indices: ArrayLike<number>, n: number, what: 'user' | 'item'): void {
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i] as number;
+    if (!(Number.isInteger(index) && index >= 0 && index < n)) {
+      throw new RangeError(`${what} index ${index} outside 0..${n - 1}`);
+    }
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { TopK } from '../core/types.js';
+import { emptyTopK, type TopK } from '../core/types.js';
 import type { CsrMatrix } from '../dataset/types.js';
 import { tf, type Tensor2D } from './tf.js';
 
@@ -90,11 +90,6 @@ export async function scoreTopK(
     }
   }
   return out;
-}
-
-/** A TopK of `rows` rows, all padding. */
-export function emptyTopK(rows: number, k: number): TopK {
-  return { ids: new Int32Array(rows * k).fill(-1), scores: new Float32Array(rows * k).fill(-Infinity), k };
 }
 
 function exclusionList(exclude: Exclusions): readonly Exclusion[] {
