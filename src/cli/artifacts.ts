@@ -147,6 +147,25 @@ export function pointerLocation(store: ArtifactStore, kind: ModelKind): string {
 }
 
 /** Prints rows as aligned columns (the last column unpadded). */
+/**
+ * Prints ranked movies (recommendations, similar movies) as a numbered table.
+ * @example printMovieTable([{ id: 1, title: 'Toy Story (1995)', score: 0.9, genres: 'Animation' }]);
+ */
+export function printMovieTable(
+  movies: readonly { id: number; title?: string | null; score: number; genres?: string | null }[],
+): void {
+  printTable(
+    ['  #', 'movie', 'title', 'score', 'genres'],
+    movies.map((m, j) => [
+      `  ${j + 1}`,
+      String(m.id),
+      m.title ?? '(title unknown)',
+      m.score.toFixed(4),
+      m.genres ?? '',
+    ]),
+  );
+}
+
 export function printTable(head: string[], rows: string[][]): void {
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   for (const row of [head, ...rows]) {

@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { MODEL_KINDS, topKRow } from '../core/types.js';
 import { rowsOf } from '../eval/evaluator.js';
-import { cliSetup, loadArtifactForCli, parseOptions, printTable } from './artifacts.js';
+import { cliSetup, loadArtifactForCli, parseOptions, printMovieTable } from './artifacts.js';
 
 /**
  * `recsys recommend --user <id> [--k 10]` prints a user's top movies with titles; `recsys recommend --all
@@ -85,16 +85,7 @@ async function recommendOne(
     return;
   }
   process.stdout.write(`top ${items.length} for user ${rawUser} (${ref.kind} ${ref.version}):\n`);
-  printTable(
-    ['  #', 'movie', 'title', 'score', 'genres'],
-    items.map((m, j) => [
-      `  ${j + 1}`,
-      String(m.id),
-      m.title ?? '(title unknown)',
-      m.score.toFixed(4),
-      m.genres ?? '',
-    ]),
-  );
+  printMovieTable(items);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { NotFoundError } from '../core/errors.js';
 import { MODEL_KINDS, topKRow } from '../core/types.js';
-import { cliSetup, loadArtifactForCli, parseOptions, printTable } from './artifacts.js';
+import { cliSetup, loadArtifactForCli, parseOptions, printMovieTable } from './artifacts.js';
 
 /**
  * `recsys similar --movie <id> [--k 10]`: the movies most similar to one, with titles, from the model's
@@ -54,16 +54,7 @@ export function registerSimilarCommand(program: Command): void {
         }
         const title = movies?.get(options.movie)?.title ?? '(title unknown)';
         process.stdout.write(`similar to ${options.movie} ${title} (${ref.kind} ${ref.version}):\n`);
-        printTable(
-          ['  #', 'movie', 'title', 'score', 'genres'],
-          items.map((m, j) => [
-            `  ${j + 1}`,
-            String(m.id),
-            m.title ?? '(title unknown)',
-            m.score.toFixed(4),
-            m.genres ?? '',
-          ]),
-        );
+        printMovieTable(items);
       } finally {
         model.dispose();
       }

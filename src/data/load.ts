@@ -45,22 +45,31 @@ const isFile = (file: string): Promise<boolean> =>
     () => false,
   );
 
+/** Where a dataset's source files come from. */
+export interface SourceOptions {
+  /** Data folder: downloads under `raw/`, Parquet under `parquet/`. */
+  dataDir: string;
+  /** Already-extracted files to read instead of downloading (MOVIELENS_DIR / --from). */
+  from?: string;
+  onProgress?: ProgressListener;
+  /** A mirror to download from instead of files.grouplens.org. */
+  baseUrl?: string;
+  logger?: Logger;
+}
+
+/** Source options plus the ETL's. */
+export interface LoadOptions extends SourceOptions {
+  /** Count malformed lines instead of failing on the first. */
+  skipBadLines?: boolean;
+}
+
 /**
  * The folder holding a release's extracted files. With `from`, that folder itself, or its subfolder named
  * like the release (so MOVIELENS_DIR may point at `../shared/movielens` or at `../shared/movielens/ml-1m`);
  * otherwise the release is downloaded into `<dataDir>/raw/<name>` unless it is already there and complete.
  * @example const dir = await resolveSourceDir('ml-100k', { dataDir: 'data', from: '../shared/movielens' });
  */
-export async function resolveSourceDir(
-  name: DatasetName,
-  options: {
-    dataDir: string;
-    from?: string;
-    onProgress?: ProgressListener;
-    baseUrl?: string;
-    logger?: Logger;
-  },
-): Promise<string> {
+export async function resolveSourceDir(name: DatasetName, options: SourceOptions): Promise<string> {
   const entry = CATALOG[name];
   if (options.from !== undefined) {
     const base = path.resolve(options.from);
@@ -86,14 +95,7 @@ export async function resolveSourceDir(
  */
 export async function ensureParquet(
   name: DatasetName,
-  options: {
-    dataDir: string;
-    from?: string;
-    onProgress?: ProgressListener;
-    baseUrl?: string;
-    logger?: Logger;
-    skipBadLines?: boolean;
-  },
+  options: LoadOptions,
 ): Promise<{ dir: string; ratings: string; movies: string; users: string | null }> {
   const sourceDir = await resolveSourceDir(name, options);
   const result = await runEtl(CATALOG[name], sourceDir, parquetDatasetDir(options.dataDir, name), {
@@ -108,17 +110,7 @@ export async function ensureParquet(
  * A dataset's ratings, movies and users, from Parquet (converted first if needed).
  * @example const { ratings, movies } = await loadDatasetTables('ml-100k', { dataDir: 'data', from: '../shared/movielens' });
  */
-export async function loadDatasetTables(
-  name: DatasetName,
-  options: {
-    dataDir: string;
-    from?: string;
-    onProgress?: ProgressListener;
-    baseUrl?: string;
-    logger?: Logger;
-    skipBadLines?: boolean;
-  },
-): Promise<DatasetTables> {
+export async function loadDatasetTables(name: DatasetName, options: LoadOptions): Promise<DatasetTables> {
   const paths = await ensureParquet(name, options);
   const [ratings, movies, users] = await Promise.all([
     readRatingsParquet(paths.ratings),

@@ -181,19 +181,7 @@ export function meanPopularity(
   popularity: ArrayLike<number>,
   k: number,
 ): number {
-  checkK(k);
-  let sum = 0;
-  let count = 0;
-  for (const list of lists) {
-    const n = Math.min(k, list.length);
-    for (let i = 0; i < n; i++) {
-      const item = list[i] as number;
-      if (item < 0) continue;
-      sum += popularity[item] ?? 0;
-      count++;
-    }
-  }
-  return count === 0 ? 0 : sum / count;
+  return meanOverRecommended(lists, k, (item) => popularity[item] ?? 0);
 }
 
 /**
@@ -207,6 +195,15 @@ export function novelty(
   nUsers: number,
   k: number,
 ): number {
+  return meanOverRecommended(lists, k, (item) => -Math.log2(Math.max(popularity[item] ?? 0, 1) / nUsers));
+}
+
+/** The mean of `value(item)` over every item in the first k places of every list (padding skipped); 0 if none. */
+function meanOverRecommended(
+  lists: Iterable<RankedList>,
+  k: number,
+  value: (item: number) => number,
+): number {
   checkK(k);
   let sum = 0;
   let count = 0;
@@ -215,8 +212,7 @@ export function novelty(
     for (let i = 0; i < n; i++) {
       const item = list[i] as number;
       if (item < 0) continue;
-      const p = Math.max(popularity[item] ?? 0, 1) / nUsers;
-      sum += -Math.log2(p);
+      sum += value(item);
       count++;
     }
   }
