@@ -85,7 +85,7 @@ function describe(event: ProgressEvent, elapsedSeconds: number): string {
   } else {
     parts.push(formatAmount(event.done, event.unit));
   }
-  if (rate > 0) parts.push(`${formatAmount(rate, event.unit)}/s`);
+  if (rate > 0) parts.push(formatRate(rate, event.unit));
   parts.push(formatDuration(elapsedSeconds));
   if (event.detail !== undefined) parts.push(event.detail);
   return parts.join('  ');
@@ -104,6 +104,12 @@ export function formatAmount(value: number, unit?: ProgressEvent['unit']): strin
     return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
   }
   return Math.round(value).toLocaleString('en-US');
+}
+
+/** Formats a rate per second; slow rates (under one unit a second) per minute, e.g. `2.5/min`. */
+export function formatRate(perSecond: number, unit?: ProgressEvent['unit']): string {
+  if (unit !== 'bytes' && perSecond < 1) return `${(perSecond * 60).toFixed(1)}/min`;
+  return `${formatAmount(perSecond, unit)}/s`;
 }
 
 /** Formats seconds as `1h02m`, `3m05s` or `4.2s`. */
