@@ -5,13 +5,14 @@ import { loadArtifact, type LoadedArtifact } from '../artifacts/load.js';
 import { currentPointerKey, promoteArtifact, readCurrentPointer } from '../artifacts/pointer.js';
 import { verifyArtifact } from '../artifacts/verify.js';
 import { checkKind } from '../artifacts/version.js';
-import { NotFoundError, ValidationError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/log.js';
+import { NotFoundError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { MODEL_KINDS, type ModelKind } from '../core/types.js';
 import { createStore } from '../storage/store.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { initBackend } from '../tf/backend.js';
-import { loadConfig, processEnv, type Config } from '../config.js';
+import type { Config } from '../config.js';
+import { cliSetup, parseOptions } from './setup.js';
 
 /**
  * `recsys artifacts list|promote|verify`, plus the helpers the train, recommend and similar commands share:
@@ -90,29 +91,6 @@ export function registerArtifactCommands(program: Command): void {
       const { manifest } = await verifyArtifact(store, kind, resolved);
       process.stdout.write(`${kind}/${resolved}: ${Object.keys(manifest.files).length} files intact\n`);
     });
-}
-
-/**
- * Parses commander's options with a zod schema; the first problem is a ValidationError naming the flag.
- * @example const options = parseOptions(z.object({ k: z.coerce.number().int().min(1) }), raw);
- */
-export function parseOptions<T extends z.ZodTypeAny>(schema: T, raw: unknown): z.infer<T> {
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const flag = String(issue?.path[0] ?? 'option').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    throw new ValidationError(`--${flag}`, issue?.message ?? 'invalid');
-  }
-  return result.data as z.infer<T>;
-}
-
-/** Config from the environment with flag overrides, and a logger from it. */
-export function cliSetup(overrides: Partial<Record<keyof Config, unknown>> = {}): {
-  config: Config;
-  logger: Logger;
-} {
-  const config = loadConfig(processEnv(), overrides);
-  return { config, logger: createLogger({ level: config.logLevel, json: config.logFormat === 'json' }) };
 }
 
 /**

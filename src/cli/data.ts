@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/log.js';
+import type { Logger } from '../core/log.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { DATASET_NAMES, type DatasetName } from '../core/types.js';
 import { CATALOG } from '../data/catalog.js';
@@ -9,7 +9,8 @@ import { downloadDataset } from '../data/download.js';
 import { runEtl } from '../data/etl.js';
 import { loadDatasetTables, parquetDatasetDir, resolveSourceDir } from '../data/load.js';
 import { computeDatasetStats, formatStatsTable } from '../data/stats.js';
-import { type Config, loadConfig, processEnv } from '../config.js';
+import type { Config } from '../config.js';
+import { cliSetup, parseOptions } from './setup.js';
 
 /**
  * `recsys data list|download|etl|stats`: the MovieLens catalog, downloads, the ETL to Parquet and dataset
@@ -27,7 +28,7 @@ export function registerDataCommands(program: Command): void {
     .description('the releases the catalog knows, with archive size and published checksum')
     .option('--json', 'print the catalog as JSON')
     .action((raw: unknown) => {
-      const options = parse(z.object({ json: z.boolean().default(false) }), raw);
+      const options = parseOptions(z.object({ json: z.boolean().default(false) }), raw);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(Object.values(CATALOG), null, 2)}\n`);
         return;
@@ -57,7 +58,7 @@ export function registerDataCommands(program: Command): void {
     .option('--data-dir <dir>', 'data folder (default RECSYS_DATA_DIR or ./data)')
     .option('--base-url <url>', 'download from a mirror instead of files.grouplens.org')
     .action(async (name: string, raw: unknown) => {
-      const options = parse(
+      const options = parseOptions(
         z.object({
           force: z.boolean().default(false),
           dataDir: z.string().optional(),
@@ -65,7 +66,7 @@ export function registerDataCommands(program: Command): void {
         }),
         raw,
       );
-      const { config, logger } = setup({ dataDir: options.dataDir });
+      const { config, logger } = cliSetup({ dataDir: options.dataDir });
       const dir = await downloadDataset(datasetName(name), {
         dataDir: config.dataDir,
         force: options.force,
@@ -89,7 +90,7 @@ export function registerDataCommands(program: Command): void {
     .option('--user-col <name>', 'user column of an interactions Parquet input', 'userID')
     .option('--item-col <name>', 'item column of an interactions Parquet input', 'movieID')
     .action(async (name: string, raw: unknown) => {
-      const options = parse(
+      const options = parseOptions(
         z.object({
           from: z.string().optional(),
           dataDir: z.string().optional(),
@@ -100,7 +101,7 @@ export function registerDataCommands(program: Command): void {
         }),
         raw,
       );
-      const { config, logger } = setup({ dataDir: options.dataDir, movielensDir: options.from });
+      const { config, logger } = cliSetup({ dataDir: options.dataDir, movielensDir: options.from });
       const dataset = datasetName(name);
       const onProgress = createProgressRenderer();
       const sourceDir = await resolveSourceDir(dataset, sourceOptions(config, logger, onProgress));
@@ -135,7 +136,7 @@ export function registerDataCommands(program: Command): void {
     .option('--data-dir <dir>', 'data folder (default RECSYS_DATA_DIR or ./data)')
     .option('--json', 'print one JSON object')
     .action(async (name: string, raw: unknown) => {
-      const options = parse(
+      const options = parseOptions(
         z.object({
           from: z.string().optional(),
           dataDir: z.string().optional(),
@@ -143,7 +144,7 @@ export function registerDataCommands(program: Command): void {
         }),
         raw,
       );
-      const { config, logger } = setup({ dataDir: options.dataDir, movielensDir: options.from });
+      const { config, logger } = cliSetup({ dataDir: options.dataDir, movielensDir: options.from });
       const dataset = datasetName(name);
       const tables = await loadDatasetTables(
         dataset,
@@ -156,25 +157,11 @@ export function registerDataCommands(program: Command): void {
     });
 }
 
-function parse<T extends z.ZodTypeAny>(schema: T, raw: unknown): z.infer<T> {
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new ValidationError(`--${String(issue?.path[0] ?? 'option')}`, issue?.message ?? 'invalid');
-  }
-  return result.data as z.infer<T>;
-}
-
 function datasetName(name: string): DatasetName {
   const parsed = z.enum(DATASET_NAMES).safeParse(name);
   if (!parsed.success)
     throw new ValidationError('name', `'${name}' is not one of ${DATASET_NAMES.join(', ')}`);
   return parsed.data;
-}
-
-function setup(overrides: Partial<Record<keyof Config, unknown>>): { config: Config; logger: Logger } {
-  const config = loadConfig(processEnv(), overrides);
-  return { config, logger: createLogger({ level: config.logLevel, json: config.logFormat === 'json' }) };
 }
 
 function sourceOptions(

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/log.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { DATASET_NAMES } from '../core/types.js';
-import { loadConfig, processEnv, type Config } from '../config.js';
+import type { Config } from '../config.js';
+import { cliSetup } from './setup.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { seedDatabase } from '../db/seed.js';
@@ -22,7 +22,7 @@ export function register(program: Command): void {
       'apply prisma/migrations (recorded in _prisma_migrations exactly as prisma migrate deploy does)',
     )
     .action(async () => {
-      const { config, logger } = setup();
+      const { config, logger } = cliSetup();
       await withDatabase(config, async (database) => {
         const { applied, skipped } = await migrate(database, { logger });
         logger.info(
@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option('--batch-rows <n>', 'rows per COPY statement', parsePositiveInt)
     .action(
       async (name: string | undefined, flags: { from?: string; replace?: boolean; batchRows?: number }) => {
-        const { config, logger } = setup({ dataset: name, movielensDir: flags.from });
+        const { config, logger } = cliSetup({ dataset: name, movielensDir: flags.from });
         const onProgress = createProgressRenderer();
         const tables = await loadDatasetTables(config.dataset, {
           dataDir: config.dataDir,
@@ -73,12 +73,6 @@ export function register(program: Command): void {
         });
       },
     );
-}
-
-function setup(overrides: Partial<Record<keyof Config, unknown>> = {}): { config: Config; logger: Logger } {
-  const config = loadConfig(processEnv(), overrides);
-  const logger = createLogger({ level: config.logLevel, json: config.logFormat === 'json' });
-  return { config, logger };
 }
 
 async function withDatabase(config: Config, fn: (db: Database) => Promise<void>): Promise<void> {

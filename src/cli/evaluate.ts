@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/log.js';
+import type { Logger } from '../core/log.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { DATASET_NAMES, MODEL_KINDS, type DatasetName, type ModelKind } from '../core/types.js';
 import { loadDatasetTables } from '../data/load.js';
@@ -10,7 +10,8 @@ import { runExperiment, type ExperimentReport } from '../eval/experiment.js';
 import { PROTOCOL_NAMES } from '../eval/protocol.js';
 import { parseModelList, REGISTERED_KINDS } from '../models/registry.js';
 import { initBackend } from '../tf/backend.js';
-import { type Config, loadConfig, processEnv } from '../config.js';
+import type { Config } from '../config.js';
+import { cliSetup, parseOptions } from './setup.js';
 
 /**
  * `recsys evaluate`: fits each model on the train side of a protocol's split and prints a comparison table of
@@ -77,17 +78,6 @@ export function registerEvaluate(program: Command): void {
     });
 }
 
-/** Parses commander's options with zod; the first problem becomes a ValidationError naming the flag. */
-export function parseOptions<T extends z.ZodTypeAny>(schema: T, raw: unknown): z.infer<T> {
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const flag = String(issue?.path[0] ?? 'option').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    throw new ValidationError(`--${flag}`, issue?.message ?? 'invalid');
-  }
-  return result.data as z.infer<T>;
-}
-
 /**
  * Config, logger and the dataset's tables for a command with `--dataset`, `--from` and `--data-dir`.
  * @example const { tables, dataset } = await loadForCommand({ dataset: 'ml-100k', from: '../shared/movielens' });
@@ -101,8 +91,7 @@ export async function loadForCommand(options: {
   if (options.dataset) overrides.dataset = options.dataset;
   if (options.from) overrides.movielensDir = options.from;
   if (options.dataDir) overrides.dataDir = options.dataDir;
-  const config = loadConfig(processEnv(), overrides);
-  const logger = createLogger({ level: config.logLevel, json: config.logFormat === 'json' });
+  const { config, logger } = cliSetup(overrides);
   const tables = await loadDatasetTables(config.dataset, {
     dataDir: config.dataDir,
     ...(config.movielensDir ? { from: config.movielensDir } : {}),

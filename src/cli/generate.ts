@@ -2,10 +2,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
-import { createLogger } from '../core/log.js';
 import { writeMovieLensFiles } from '../data/writers.js';
 import { generateSyntheticDataset } from '../dataset/synthetic.js';
-import { loadConfig, processEnv } from '../config.js';
+import { cliSetup, parseOptions } from './setup.js';
 
 const FORMATS = ['ml-100k', 'dat', 'csv'] as const;
 
@@ -46,20 +45,14 @@ export function registerGenerate(program: Command): void {
     .option('--no-with-users', 'leave out the users file (ml-100k and dat)')
     .option('--crlf', 'end lines with CRLF (as ml-latest-small does)')
     .action(async (raw: unknown) => {
-      const parsed = optionsSchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new ValidationError(`--${String(issue?.path[0] ?? 'option')}`, issue?.message ?? 'invalid');
-      }
-      const options = parsed.data;
+      const options = parseOptions(optionsSchema, raw);
       if (options.halfStars && options.format === 'ml-100k') {
         throw new ValidationError(
           '--half-stars',
           'the ml-100k layout holds whole stars only; use --format dat or csv',
         );
       }
-      const config = loadConfig(processEnv(), {});
-      const logger = createLogger({ level: config.logLevel, json: config.logFormat === 'json' });
+      const { logger } = cliSetup();
       const started = performance.now();
       logger.info('generating', {
         users: options.users,

@@ -8,7 +8,8 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { MODEL_KINDS, topKRow } from '../core/types.js';
 import { rowsOf } from '../eval/evaluator.js';
-import { cliSetup, loadArtifactForCli, parseOptions, printMovieTable } from './artifacts.js';
+import { loadArtifactForCli, printMovieTable } from './artifacts.js';
+import { cliSetup, parseOptions } from './setup.js';
 
 /**
  * `recsys recommend --user <id> [--k 10]` prints a user's top movies with titles; `recsys recommend --all

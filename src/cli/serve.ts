@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ValidationError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/log.js';
-import { loadConfig, processEnv, type Config } from '../config.js';
+import type { Logger } from '../core/log.js';
+import type { Config } from '../config.js';
+import { cliSetup, parseOptions } from './setup.js';
 import { startApiServer, type ApiServer } from '../api/serve.js';
 import { resolveApiToken } from '../api/token.js';
 
@@ -38,14 +38,8 @@ export function parseServeFlags(raw: Record<string, unknown>): {
   config: Config;
   logger: Logger;
 } {
-  const parsed = serveFlagsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(`--${String(issue?.path[0] ?? 'flag')}`, issue?.message ?? 'invalid');
-  }
-  const flags = parsed.data;
-  const config = loadConfig(processEnv(), { port: flags.port, host: flags.host, model: flags.model });
-  const logger = createLogger({ level: config.logLevel, json: config.logFormat === 'json' });
+  const flags = parseOptions(serveFlagsSchema, raw);
+  const { config, logger } = cliSetup({ port: flags.port, host: flags.host, model: flags.model });
   return { flags, config, logger };
 }
 

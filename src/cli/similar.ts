@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { NotFoundError } from '../core/errors.js';
 import { MODEL_KINDS, topKRow } from '../core/types.js';
-import { cliSetup, loadArtifactForCli, parseOptions, printMovieTable } from './artifacts.js';
+import { loadArtifactForCli, printMovieTable } from './artifacts.js';
+import { cliSetup, parseOptions } from './setup.js';
 
 /**
  * `recsys similar --movie <id> [--k 10]`: the movies most similar to one, with titles, from the model's

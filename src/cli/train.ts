@@ -9,7 +9,8 @@ import type { EpochReport, ModelFactory } from '../models/types.js';
 import { createStore } from '../storage/store.js';
 import { initBackend } from '../tf/backend.js';
 import { trainToArtifact } from '../training/pipeline.js';
-import { cliSetup, parseOptions, pointerLocation, printTable } from './artifacts.js';
+import { pointerLocation, printTable } from './artifacts.js';
+import { cliSetup, parseOptions } from './setup.js';
 
 /** `bm25K1` -> `bm25-k1`: the flag commander maps back to the same camelCase name. */
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -8,7 +8,8 @@ import { PROTOCOL_NAMES } from '../eval/protocol.js';
 import { searchSpaceFor, tune, type TuneReport } from '../eval/tune.js';
 import { getModelFactory, REGISTERED_KINDS } from '../models/registry.js';
 import { initBackend } from '../tf/backend.js';
-import { formatTable, loadForCommand, parseOptions, parseParams } from './evaluate.js';
+import { formatTable, loadForCommand, parseParams } from './evaluate.js';
+import { parseOptions } from './setup.js';
 
 /**
  * `recsys tune`: seeded search over a model's hyperparameters, chosen on the validation slice only; prints the
