@@ -8,10 +8,10 @@ import { loadDatasetTables } from '../data/load.js';
 import type { DatasetTables } from '../data/schema.js';
 import { runExperiment, type ExperimentReport } from '../eval/experiment.js';
 import { PROTOCOL_NAMES } from '../eval/protocol.js';
-import { parseModelList, REGISTERED_KINDS } from '../models/registry.js';
+import { getModelFactory, parseModelList, REGISTERED_KINDS } from '../models/registry.js';
 import { initBackend } from '../tf/backend.js';
 import type { Config } from '../config.js';
-import { cliSetup, parseOptions } from './setup.js';
+import { cliSetup, parseOptions, withConfiguredWorkers } from './setup.js';
 
 /**
  * `recsys evaluate`: fits each model on the train side of a protocol's split and prints a comparison table of
@@ -61,6 +61,7 @@ export function registerEvaluate(program: Command): void {
       );
       const models = parseModelList(options.models, '--models');
       const { config, logger, tables, dataset } = await loadForCommand(options);
+      const given = parseParams(options.param, models);
       const onProgress = createProgressRenderer();
       await initBackend(config.tfBackend, logger);
       const report = await runExperiment({
@@ -68,7 +69,12 @@ export function registerEvaluate(program: Command): void {
         dataset,
         protocol: options.protocol,
         models,
-        hyperparameters: parseParams(options.param, models),
+        hyperparameters: Object.fromEntries(
+          models.map((kind) => [
+            kind,
+            withConfiguredWorkers(getModelFactory(kind).defaults, given[kind] ?? {}, config),
+          ]),
+        ),
         k: options.k,
         seed: options.seed,
         seen: options.seen,

@@ -30,3 +30,16 @@ export function cliSetup(overrides: Partial<Record<keyof Config, unknown>> = {})
   const config = loadConfig(processEnv(), overrides);
   return { config, logger: createLogger({ level: config.logLevel, json: config.logFormat === 'json' }) };
 }
+
+/**
+ * Hyperparameters given on the command line, plus `workers` from RECSYS_WORKERS for a model that trains on
+ * worker threads and was not given the flag.
+ * @example const given = withConfiguredWorkers(factory.defaults, { factors: 32 }, config);
+ */
+export function withConfiguredWorkers(
+  defaults: Readonly<Record<string, unknown>>,
+  given: Record<string, unknown>,
+  config: Config,
+): Record<string, unknown> {
+  return 'workers' in defaults && given.workers === undefined ? { ...given, workers: config.workers } : given;
+}

@@ -15,6 +15,7 @@ import { createStore } from '../storage/store.js';
 import { initBackend } from '../tf/backend.js';
 import { trainToArtifact } from '../training/pipeline.js';
 import { parseServeFlags, untilSignal, withServeFlags } from './serve.js';
+import { withConfiguredWorkers } from './setup.js';
 
 /**
  * `recsys start` (what `npm start` runs): the one command a new user needs. Data (download RECSYS_DATASET or
@@ -37,7 +38,11 @@ export function register(program: Command): void {
     const { flags, config, logger } = parseServeFlags(serveRaw);
     // Fail on a bad model name or hyperparameter before minutes of downloading and seeding.
     const factory = getModelFactory(config.model);
-    const hyperparameters = parseParamFlags(param ?? [], factory.defaults);
+    const hyperparameters = withConfiguredWorkers(
+      factory.defaults,
+      parseParamFlags(param ?? [], factory.defaults),
+      config,
+    );
     factory.parseHyperparameters(hyperparameters);
     const onProgress = createProgressRenderer();
     await initBackend(config.tfBackend, logger);

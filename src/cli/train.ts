@@ -10,7 +10,7 @@ import { createStore } from '../storage/store.js';
 import { initBackend } from '../tf/backend.js';
 import { trainToArtifact } from '../training/pipeline.js';
 import { pointerLocation, printTable } from './artifacts.js';
-import { cliSetup, parseOptions } from './setup.js';
+import { cliSetup, parseOptions, withConfiguredWorkers } from './setup.js';
 
 /** `bm25K1` -> `bm25-k1`: the flag commander maps back to the same camelCase name. */
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -83,9 +83,9 @@ export function registerTrainCommand(program: Command): void {
     // Validated before any data is read, so a typo fails at once.
     const factory = getModelFactory(config.model);
     const given = collectHyperparameters(raw, flags, options.param);
-    // A model that can use worker threads gets RECSYS_WORKERS unless the flag says otherwise.
-    if ('workers' in factory.defaults && given.workers === undefined) given.workers = config.workers;
-    const hyperparameters = factory.parseHyperparameters(given);
+    const hyperparameters = factory.parseHyperparameters(
+      withConfiguredWorkers(factory.defaults, given, config),
+    );
     const store = createStore(config.artifactsUri);
     await initBackend(config.tfBackend, logger);
     const onProgress = createProgressRenderer();

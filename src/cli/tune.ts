@@ -9,7 +9,7 @@ import { searchSpaceFor, tune, type TuneReport } from '../eval/tune.js';
 import { getModelFactory, REGISTERED_KINDS } from '../models/registry.js';
 import { initBackend } from '../tf/backend.js';
 import { formatTable, loadForCommand, parseParams } from './evaluate.js';
-import { parseOptions } from './setup.js';
+import { parseOptions, withConfiguredWorkers } from './setup.js';
 
 /**
  * `recsys tune`: seeded search over a model's hyperparameters, chosen on the validation slice only; prints the
@@ -68,8 +68,9 @@ export function registerTune(program: Command): void {
         ...searchSpaceFor(model),
         ...parseSpace(options.space, getModelFactory(model).defaults),
       };
-      const fixed = parseParams(options.param, [model])[model] ?? {};
       const { config, logger, tables, dataset } = await loadForCommand(options);
+      const given = parseParams(options.param, [model])[model] ?? {};
+      const fixed = withConfiguredWorkers(getModelFactory(model).defaults, given, config);
       await initBackend(config.tfBackend, logger);
       const report = await tune({
         tables,
