@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiServer } from '../../src/api/serve.js';
 import type { DatasetTables } from '../../src/data/schema.js';
 import { describeEachEngine } from '../db/support.js';
-import { call, loadMl100k, seed, startTestServer, tempDir, trainTestArtifact, type Json } from './support.js';
+import { call, type Json, ml100kWithArtifact, seed, startTestServer } from './support.js';
 
 const TOKEN = 'contract-test-token';
 
@@ -11,12 +11,9 @@ let artifactsDir: string;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  const data = await tempDir('api-data');
-  const artifacts = await tempDir('api-artifacts');
-  cleanups.push(data.remove, artifacts.remove);
-  tables = await loadMl100k(data.dir);
-  artifactsDir = artifacts.dir;
-  await trainTestArtifact(artifactsDir, tables);
+  const fixture = await ml100kWithArtifact('api');
+  cleanups.push(fixture.remove);
+  ({ tables, artifactsDir } = fixture);
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/core/log.js';
 import type { DatasetTables } from '../../src/data/schema.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { dropSchema, postgresUrl, uniqueSchemaName } from '../db/support.js';
-import { call, loadMl100k, seed, startTestServer, tempDir, trainTestArtifact } from './support.js';
+import { call, ml100kWithArtifact, seed, startTestServer } from './support.js';
 
 const TOKEN = 'failures-test-token-0123456789';
 
@@ -18,11 +18,9 @@ describe('logs, and failures the client must not see the inside of [postgres]', 
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
-    const data = await tempDir('fail-data');
-    const artifacts = await tempDir('fail-artifacts');
-    cleanups.push(data.remove, artifacts.remove);
-    tables = await loadMl100k(data.dir);
-    await trainTestArtifact(artifacts.dir, tables);
+    const fixture = await ml100kWithArtifact('fail');
+    cleanups.push(fixture.remove);
+    tables = fixture.tables;
     db = await createDatabase({ databaseUrl: postgresUrl(schema), pgliteDir: '' });
     cleanups.push(() => dropSchema(schema));
     await seed(db, tables);
@@ -33,7 +31,13 @@ describe('logs, and failures the client must not see the inside of [postgres]', 
       },
     });
     const logger = createLogger({ level: 'debug', json: true, stream });
-    server = await startTestServer({ db, artifactsDir: artifacts.dir, apiToken: TOKEN, ttlMs: 0, logger });
+    server = await startTestServer({
+      db,
+      artifactsDir: fixture.artifactsDir,
+      apiToken: TOKEN,
+      ttlMs: 0,
+      logger,
+    });
   });
 
   afterAll(async () => {

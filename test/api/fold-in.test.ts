@@ -6,16 +6,7 @@ import type { DatasetTables } from '../../src/data/schema.js';
 import { createRatingsRepository } from '../../src/db/repositories/index.js';
 import { createStore } from '../../src/storage/store.js';
 import { describeEachEngine } from '../db/support.js';
-import {
-  call,
-  loadMl100k,
-  seed,
-  startTestServer,
-  tempDir,
-  TEST_MODEL,
-  trainTestArtifact,
-  type Json,
-} from './support.js';
+import { call, type Json, ml100kWithArtifact, seed, startTestServer, TEST_MODEL } from './support.js';
 
 const TOKEN = 'fold-in-test-token';
 
@@ -24,12 +15,9 @@ let artifactsDir: string;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  const data = await tempDir('foldin-data');
-  const artifacts = await tempDir('foldin-artifacts');
-  cleanups.push(data.remove, artifacts.remove);
-  tables = await loadMl100k(data.dir);
-  artifactsDir = artifacts.dir;
-  await trainTestArtifact(artifactsDir, tables);
+  const fixture = await ml100kWithArtifact('foldin');
+  cleanups.push(fixture.remove);
+  ({ tables, artifactsDir } = fixture);
 });
 
 afterAll(async () => {

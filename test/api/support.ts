@@ -47,6 +47,29 @@ export async function trainTestArtifact(artifactsDir: string, tables: DatasetTab
   return ref.version;
 }
 
+/**
+ * The fixture most API tests start from: ml-100k converted into a temp data folder and TEST_MODEL trained and
+ * promoted into a temp artifact store; `remove` deletes both folders.
+ */
+export async function ml100kWithArtifact(
+  prefix: string,
+): Promise<{ tables: DatasetTables; artifactsDir: string; remove: () => Promise<void> }> {
+  const data = await tempDir(`${prefix}-data`);
+  const artifacts = await tempDir(`${prefix}-artifacts`);
+  const remove = async (): Promise<void> => {
+    await data.remove();
+    await artifacts.remove();
+  };
+  try {
+    const tables = await loadMl100k(data.dir);
+    await trainTestArtifact(artifacts.dir, tables);
+    return { tables, artifactsDir: artifacts.dir, remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
 /** Migrates and seeds a database with the tables. */
 export async function seed(db: Database, tables: DatasetTables): Promise<void> {
   await migrate(db);
