@@ -1,8 +1,6 @@
 import Koa from 'koa';
 import type { Logger } from '../core/log.js';
 import type { RecommendationService } from '../serving/service.js';
-import { bodyLimit } from './middleware/body-limit.js';
-import { errorMiddleware } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { buildOpenApiDocument, type ApiInfo } from './openapi.js';
@@ -48,8 +46,8 @@ export function apiRoutes(
 
 /**
  * Builds the Koa app; it never listens (see `serve.ts`), so tests and benchmarks mount it on their own
- * servers. Middleware order: request id + access log + metrics (never throws), the error middleware (first
- * one that can throw; everything below becomes a JSON error), the body size limit, then the routes.
+ * servers. Two middlewares: the request context (request id, errors as JSON, metrics, access log; never
+ * throws), then the routes (body size limit, matching, bearer check, validation, handler; JSON 404/405).
  * @example const app = createApp({ service, logger, apiToken: config.apiToken }); http.createServer(app.callback());
  */
 export function createApp(deps: AppDeps): Koa {
@@ -63,9 +61,9 @@ export function createApp(deps: AppDeps): Koa {
     deps.logger.warn('connection error', { error: error instanceof Error ? error.message : String(error) }),
   );
   app.use(requestContext(deps.logger, metrics.observe));
-  app.use(errorMiddleware(deps.logger));
-  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  app.use(bodyLimit(limit));
-  mountRoutes(app, routes, { bodyLimitBytes: limit, apiToken: deps.apiToken });
+  mountRoutes(app, routes, {
+    bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    apiToken: deps.apiToken,
+  });
   return app;
 }

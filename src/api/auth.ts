@@ -1,24 +1,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import { UnauthorizedError } from './errors.js';
 
 const BEARER = /^Bearer ([\x21-\x7e]+)$/;
 
 /**
- * Middleware for writes: accepts `Authorization: Bearer <token>` when the token equals the configured one.
+ * The check writes pass: `Authorization: Bearer <token>` with the configured token, else UnauthorizedError.
  * Both sides are hashed first, so `timingSafeEqual` compares equal-length digests and the time taken says
  * nothing about the token's length or content. With no token configured every write is refused. The token
- * is never logged.
- * @example router.post('/users', requireBearerToken(config.apiToken), handler)
+ * is never logged. The router runs it before a route reads its body.
+ * @example const authorize = bearerTokenCheck(config.apiToken); authorize(ctx);
  */
-export function requireBearerToken(token: string | undefined): Middleware {
+export function bearerTokenCheck(token: string | undefined): (ctx: Context) => void {
   const expected = token === undefined || token === '' ? undefined : digest(token);
-  return async (ctx, next) => {
+  return (ctx) => {
     const match = BEARER.exec(ctx.get('Authorization'));
     if (expected === undefined || !match || !timingSafeEqual(digest(match[1] as string), expected)) {
       throw new UnauthorizedError();
     }
-    await next();
   };
 }
 

@@ -26,9 +26,13 @@ export class RouteNotFoundError extends AppError {
   }
 }
 
-/** The path exists but not with this method. */
+/** The path exists but not with this method; `allowed` goes out as the `Allow` header. */
 export class MethodNotAllowedError extends AppError {
-  constructor(method: string, path: string) {
+  constructor(
+    method: string,
+    path: string,
+    readonly allowed: readonly string[] = [],
+  ) {
     super('NOT_SUPPORTED', `${method} is not allowed on ${path}`, { status: 405 });
   }
 }

@@ -1,20 +1,28 @@
-import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { ZodError } from 'zod';
 import { AppError, ValidationError } from '../core/errors.js';
-import { requireBearerToken } from './auth.js';
+import { bearerTokenCheck } from './auth.js';
 import { MethodNotAllowedError, RouteNotFoundError } from './errors.js';
+import { checkDeclaredBodySize } from './middleware/body-limit.js';
 import type { RequestState } from './middleware/request-context.js';
-import { Reply, toRouterPath, type AnyRouteSpec, type Schema } from './route-spec.js';
+import { Reply, type AnyRouteSpec, type Schema } from './route-spec.js';
 
 /**
- * The one file that knows the router library (@koa/router, with request validation done here by zod's
- * synchronous parser). Swapping the library means rewriting this file only: route specs, the OpenAPI
- * document and the handlers stay as they are. koa-zod-router, which the design first named, was measured
- * and replaced (docs/architecture.md): it runs five `safeParseAsync` calls in a `Promise.all` and a body
- * parser on every request, which cost more than the rest of a cached recommendations answer.
+ * The one file that turns route specs into request handling: path matching, the bearer check, the JSON body,
+ * zod validation and the answer. Route specs, the OpenAPI document and the handlers know nothing of it.
+ *
+ * It is its own small router rather than @koa/router, and validates with zod's synchronous parser rather
+ * than koa-zod-router: both were measured under `npm run bench:api` and replaced (docs/architecture.md).
+ * koa-zod-router ran five `safeParseAsync` calls in a `Promise.all` and a body parser on every request;
+ * @koa/router matched every route's regular expression and composed a fresh middleware chain (a closure per
+ * matched layer) on every request. Here each route's path is compiled once, routes are bucketed by their
+ * first path segment, and a matched route runs as one function: no per-request composition.
+ *
+ * Matching follows @koa/router's defaults, which clients may rely on: case-insensitive, an optional trailing
+ * slash, params percent-decoded (left as sent when the encoding is malformed, so validation names the field),
+ * and HEAD answered by the GET route.
  */
 export interface MountOptions {
   /** Largest request body accepted, in bytes (413 beyond). */
@@ -34,18 +42,10 @@ function fieldError(location: Location, error: ZodError): ValidationError {
   return new ValidationError(field, message);
 }
 
-function parse<T>(schema: Schema<T> | undefined, value: unknown, location: Location): T | undefined {
-  if (!schema) return undefined;
+function parse<T>(schema: Schema<T>, value: unknown, location: Location): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw fieldError(location, parsed.error);
   return parsed.data;
-}
-
-function labelRoute(path: string): Middleware {
-  return async (ctx, next) => {
-    (ctx.state as RequestState).route = path;
-    await next();
-  };
 }
 
 /**
@@ -90,16 +90,67 @@ function setBody(
   ctx.body = json;
 }
 
-function runHandler(spec: AnyRouteSpec): Middleware {
+/** A path's segments: literal text (escaped for a RegExp) or a param capture. */
+function compilePath(path: string): { pattern: RegExp; params: string[]; first: string | undefined } {
+  const params: string[] = [];
+  const source = path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment);
+      if (param) {
+        params.push(param[1] as string);
+        return '([^/]+)';
+      }
+      if (/[{}]/.test(segment)) throw new Error(`route path ${path}: a param must be a whole segment`);
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  const firstSegment = path.split('/')[1];
+  const first = firstSegment === undefined || firstSegment.startsWith('{') ? undefined : firstSegment;
+  return { pattern: new RegExp(`^${source}/?$`, 'i'), params, first: first?.toLowerCase() };
+}
+
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+interface CompiledRoute {
+  method: string;
+  pattern: RegExp;
+  /** The first path segment, lower-cased; undefined when it is a param. */
+  first: string | undefined;
+  run: (ctx: Koa.Context, match: RegExpExecArray) => Promise<void>;
+}
+
+/**
+ * One route as a single function: label, bearer check (before the body is read), JSON body, validation of
+ * params/query/body with field-named 400s, the handler, and the answer.
+ */
+function compileRoute(spec: AnyRouteSpec, options: MountOptions, readJson: Middleware): CompiledRoute {
+  const { pattern, params: names, first } = compilePath(spec.path);
   const { params, query, body } = spec.validate;
+  const authorize = spec.auth ? bearerTokenCheck(options.apiToken) : undefined;
   const rendered = new WeakMap<object, string>();
-  return async (ctx) => {
-    const request = ctx.request as unknown as { body?: unknown };
+  const noMore = (): Promise<void> => Promise.resolve();
+  const paramsOf = (match: RegExpExecArray): Record<string, string> => {
+    const values: Record<string, string> = {};
+    for (let i = 0; i < names.length; i++) values[names[i] as string] = decodeParam(match[i + 1] as string);
+    return values;
+  };
+  const run = async (ctx: Koa.Context, match: RegExpExecArray): Promise<void> => {
+    const state = ctx.state as RequestState;
+    state.route = spec.path;
+    authorize?.(ctx);
+    if (body) await readJson(ctx, noMore);
     const result: unknown = await spec.handler({
-      params: parse(params, (ctx as unknown as { params: unknown }).params, 'params'),
-      query: parse(query, ctx.query, 'query'),
-      body: parse(body, request.body, 'body'),
-      requestId: (ctx.state as RequestState).requestId,
+      params: params ? parse(params, paramsOf(match), 'params') : undefined,
+      query: query ? parse(query, ctx.query, 'query') : undefined,
+      body: body ? parse(body, (ctx.request as unknown as { body?: unknown }).body, 'body') : undefined,
+      requestId: state.requestId,
     });
     if (result instanceof Reply) {
       ctx.status = result.status;
@@ -112,32 +163,52 @@ function runHandler(spec: AnyRouteSpec): Middleware {
       setBody(ctx, spec, rendered, result);
     }
   };
+  return { method: spec.method.toUpperCase(), pattern, first, run };
 }
 
 /**
- * Mounts route specs on an app: for each route its label (metrics, logs), the bearer check on writes, the
- * JSON body parser (size-limited) where the route takes a body, then validation of params/query/body with
- * field-named 400s, the handler, and validation of the response. Requests no route matches get 404, and a
- * known path with another method 405, as JSON errors.
+ * Mounts route specs on an app as one middleware: the declared body size is checked first (413), then the
+ * route is found and run. Requests no route matches get a JSON 404, and a known path with another method a
+ * 405 with an `Allow` header. Routes are tried in the order given.
  * @example mountRoutes(app, [...userRoutes(deps), ...movieRoutes(deps)], { bodyLimitBytes: 16384, apiToken });
  */
 export function mountRoutes(app: Koa, specs: readonly AnyRouteSpec[], options: MountOptions): void {
-  const router = new Router();
-  const auth = requireBearerToken(options.apiToken);
-  const json = bodyParser({ enableTypes: ['json'], jsonLimit: `${options.bodyLimitBytes}b`, strict: true });
+  const readJson = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: `${options.bodyLimitBytes}b`,
+    strict: true,
+  }) as unknown as Middleware;
+  const all: CompiledRoute[] = [];
+  const byFirstSegment = new Map<string, CompiledRoute[]>();
+  const anyFirstSegment: CompiledRoute[] = [];
   for (const spec of specs) {
-    const chain: Middleware[] = [labelRoute(spec.path)];
-    if (spec.auth) chain.push(auth);
-    if (spec.validate.body) chain.push(json);
-    chain.push(runHandler(spec));
-    router.register(toRouterPath(spec.path), [spec.method], chain);
+    const route = compileRoute(spec, options, readJson);
+    all.push(route);
+    if (route.first === undefined) anyFirstSegment.push(route);
+    else byFirstSegment.set(route.first, [...(byFirstSegment.get(route.first) ?? []), route]);
   }
-  app.use(router.routes());
+  // A route whose first segment is a param can match any path: then every path tries every route, in order.
+  const candidatesFor = (path: string): readonly CompiledRoute[] => {
+    if (anyFirstSegment.length > 0) return all;
+    const end = path.indexOf('/', 1);
+    const first = (end < 0 ? path.slice(1) : path.slice(1, end)).toLowerCase();
+    return byFirstSegment.get(first) ?? [];
+  };
+
   app.use(async (ctx) => {
-    const matched = (ctx as unknown as { matched?: { methods: string[] }[] }).matched ?? [];
-    if (matched.some((layer) => layer.methods.length > 0)) {
-      throw new MethodNotAllowedError(ctx.method, ctx.path);
+    checkDeclaredBodySize(ctx, options.bodyLimitBytes);
+    const { path } = ctx;
+    const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
+    let allowed: string[] | undefined;
+    for (const route of candidatesFor(path)) {
+      const match = route.pattern.exec(path);
+      if (!match) continue;
+      if (route.method === method) return route.run(ctx, match);
+      allowed ??= [];
+      if (!allowed.includes(route.method)) allowed.push(route.method);
+      if (route.method === 'GET' && !allowed.includes('HEAD')) allowed.push('HEAD');
     }
-    throw new RouteNotFoundError(ctx.method, ctx.path);
+    if (allowed) throw new MethodNotAllowedError(ctx.method, path, allowed);
+    throw new RouteNotFoundError(ctx.method, path);
   });
 }

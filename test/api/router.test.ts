@@ -2,7 +2,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorMiddleware } from '../../src/api/middleware/errors.js';
 import { requestContext } from '../../src/api/middleware/request-context.js';
 import { defineRoute, Reply } from '../../src/api/route-spec.js';
 import { mountRoutes } from '../../src/api/router.js';
@@ -27,7 +26,6 @@ describe('route specs mounted through the router adapter', () => {
   beforeAll(async () => {
     const app = new Koa();
     app.use(requestContext(silentLogger));
-    app.use(errorMiddleware(silentLogger));
     mountRoutes(
       app,
       [
@@ -119,6 +117,41 @@ describe('route specs mounted through the router adapter', () => {
     expect((await call(`${url}/frozen/2`)).status).toBe(500);
     expect((await call(`${url}/frozen/2`)).status).toBe(500);
     expect(rendered).toEqual([1, 1, 1, 3, 3, 2, 2]);
+  });
+
+  it('matches as @koa/router did: any letter case, an optional trailing slash, HEAD through the GET route', async () => {
+    expect(await call(`${url}/things/4/`)).toMatchObject({ status: 200, body: { id: 4 } });
+    expect(await call(`${url}/THINGS/5`)).toMatchObject({ status: 200, body: { id: 5 } });
+    const head = await fetch(`${url}/things/6`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await head.text()).toBe('');
+    expect((await call(`${url}/things/4/extra`)).status).toBe(404);
+    expect((await call(`${url}/things`)).status).toBe(405);
+  });
+
+  it('percent-decodes params, and a malformed encoding is a 400 naming the param, not a crash', async () => {
+    expect(await call(`${url}/things/%33`)).toMatchObject({ status: 200, body: { id: 3 } });
+    const malformed = await call(`${url}/things/%E0%A4%A`);
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.field).toBe('id');
+  });
+
+  it('answers 404 for unknown paths and 405 with an Allow header for a known path with another method', async () => {
+    const missing = await call(`${url}/nowhere`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ code: 'NOT_FOUND', message: 'no route GET /nowhere' });
+    const wrong = await call(`${url}/things/1`, { method: 'DELETE' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
+    const post = await call(`${url}/things`, { method: 'PUT' });
+    expect(post.headers.get('allow')).toBe('POST');
+  });
+
+  it('refuses a declared body over the limit with 413 before the bearer check or the route', async () => {
+    const response = await call(`${url}/things`, { method: 'POST', body: { name: 'x'.repeat(2000) } });
+    expect(response.status).toBe(413);
+    expect(response.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('validates with zod 3 for real (a bad id is a 400 naming the field)', async () => {

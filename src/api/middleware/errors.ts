@@ -1,6 +1,7 @@
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import { AppError, type ErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
+import { MethodNotAllowedError } from '../errors.js';
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {
@@ -62,29 +63,27 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
 }
 
 /**
- * The error middleware: first of the middlewares that can throw, so every error below it becomes
- * `{"error":{"code","message","field"?}}` with the error's status. 5xx errors are logged with their stack
- * and the request id; their messages are not sent to the client.
- * @example app.use(errorMiddleware(logger));
+ * Answers a failed request: `{"error":{"code","message","field"?}}` with the error's status (plus
+ * `WWW-Authenticate` on 401 and `Allow` on 405). 5xx errors are logged with their stack and the request id;
+ * their messages are not sent to the client. The request-context middleware calls it for every error thrown
+ * below it.
+ * @example try { await next(); } catch (error) { respondWithError(ctx, error, logger); }
  */
-export function errorMiddleware(logger: Logger): Middleware {
-  return async (ctx, next) => {
-    try {
-      await next();
-    } catch (error) {
-      const { status, body } = toErrorResponse(error);
-      if (status >= 500) {
-        logger.error('request failed', {
-          requestId: ctx.state.requestId,
-          method: ctx.method,
-          path: ctx.path,
-          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-        });
-      }
-      ctx.status = status;
-      ctx.type = 'application/json';
-      ctx.body = body;
-      if (status === 401) ctx.set('WWW-Authenticate', 'Bearer');
-    }
-  };
+export function respondWithError(ctx: Context, error: unknown, logger: Logger): void {
+  const { status, body } = toErrorResponse(error);
+  if (status >= 500) {
+    logger.error('request failed', {
+      requestId: ctx.state.requestId,
+      method: ctx.method,
+      path: ctx.path,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+  }
+  ctx.status = status;
+  ctx.type = 'application/json';
+  ctx.body = body;
+  if (status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+  if (error instanceof MethodNotAllowedError && error.allowed.length > 0) {
+    ctx.set('Allow', error.allowed.join(', '));
+  }
 }
