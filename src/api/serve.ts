@@ -21,6 +21,8 @@ export interface ApiServerOptions {
   /** An open, migrated database to use (and close on stop); opened from the config when absent. */
   database?: Database;
   userCache?: RecommendationServiceOptions['userCache'];
+  /** Follow the database's ratings change feed (default true). */
+  ratingsFeed?: boolean;
   watchIntervalMs?: number;
 }
 
@@ -53,6 +55,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       models: artifactModelSource(createStore(config.artifactsUri), config.model),
       logger,
       ...(options.userCache ? { userCache: options.userCache } : {}),
+      ...(options.ratingsFeed !== undefined ? { ratingsFeed: options.ratingsFeed } : {}),
       ...(options.watchIntervalMs !== undefined ? { watchIntervalMs: options.watchIntervalMs } : {}),
     });
     await service.start();

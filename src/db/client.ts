@@ -4,13 +4,21 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { openPglite, pgliteRunner, withPgliteTransaction } from './engines/pglite.js';
 import {
   clientConfig,
+  listenPg,
   parsePostgresUrl,
   pgRunner,
   withPgSession,
   withPgTransaction,
 } from './engines/postgres.js';
 import { PrismaClient } from './generated/client.js';
-import type { SqlRunner, SqlSession, SqlTransaction } from './sql.js';
+import {
+  quoteIdent,
+  type NotificationHandlers,
+  type NotificationSubscription,
+  type SqlRunner,
+  type SqlSession,
+  type SqlTransaction,
+} from './sql.js';
 
 export { PGLITE_MEMORY } from './engines/pglite.js';
 export type { PrismaClient } from './generated/client.js';
@@ -43,6 +51,11 @@ export interface Database extends SqlRunner {
    * @example await db.session(async (s) => s.query('SELECT pg_advisory_lock(1)'));
    */
   session<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * LISTENs on a notification channel (on PostgreSQL over a connection of its own, re-established when lost).
+   * @example const sub = await db.listen('recsys_ratings:public', { notify: (payload) => seen.push(payload) });
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<NotificationSubscription>;
   /** Disconnects Prisma and closes the pool or releases the PGlite instance. Idempotent. */
   close(): Promise<void>;
 }
@@ -74,6 +87,7 @@ async function openPostgres(databaseUrl: string): Promise<Database> {
     ...pgRunner(pool),
     transaction: (fn) => withPgTransaction(pool, fn),
     session: (fn) => withPgSession(target, fn),
+    listen: (channel, handlers) => listenPg(target, channel, handlers),
     close: () => (closed ??= prisma.$disconnect().then(() => pool.end())),
   };
 }
@@ -92,6 +106,14 @@ async function openPgliteDatabase(dir: string): Promise<Database> {
     transaction,
     // PGlite is a single connection: a session is the instance itself.
     session: (fn) => fn({ ...runner, transaction }),
+    async listen(channel, handlers) {
+      // PGlite pastes the channel into LISTEN/UNLISTEN as SQL text: quoted, so any name works. (The function
+      // listen() returns unlistens with the unquoted name, a syntax error for names like ours.)
+      const quoted = quoteIdent(channel);
+      await pglite.listen(quoted, handlers.notify);
+      let stopped: Promise<void> | undefined;
+      return { close: () => (stopped ??= pglite.unlisten(quoted, handlers.notify)) };
+    },
     close: () => (closed ??= prisma.$disconnect().then(release)),
   };
 }

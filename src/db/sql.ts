@@ -44,3 +44,19 @@ export interface SqlSession extends SqlRunner {
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/** What a LISTEN subscription reports. */
+export interface NotificationHandlers {
+  /** One notification's payload. */
+  notify(payload: string): void;
+  /**
+   * The listening connection was lost (false) or listens again (true). Notifications sent in between are
+   * lost, so a subscriber that caches must distrust what it holds from the loss until it is back.
+   */
+  listening?(live: boolean): void;
+}
+
+/** A LISTEN subscription; `close` stops it (idempotent). */
+export interface NotificationSubscription {
+  close(): Promise<void>;
+}

@@ -7,6 +7,7 @@ import {
   type RatingsRepository,
   type UsersRepository,
 } from '../db/repositories/index.js';
+import { subscribeToRatingChanges } from '../db/ratings-feed.js';
 import type { ServingData } from './ports.js';
 
 export interface ServingRepositories {
@@ -43,6 +44,7 @@ export function servingDataFromDatabase(
       return rows.map((r) => ({ movieId: Number(r.movie_id), count: Number(r.count) }));
     },
     userExists: (userId) => users.exists(userId),
+    watchRatings: (handlers) => subscribeToRatingChanges(db, handlers),
     async historyOf(userId) {
       // One row, one round trip, no timestamps: Prisma's findMany took ~3 ms per user here, this ~0.2 ms.
       const [row] = await db.query<{ known: boolean; pairs: string | null }>(

@@ -1,5 +1,6 @@
 import type { ModelKind } from '../core/types.js';
 import type { CsrMatrix } from '../dataset/types.js';
+import type { RatingsFeedHandlers } from '../db/ratings-feed.js';
 import type { Recommender } from '../models/types.js';
 import type { CatalogMovie } from './catalog.js';
 
@@ -49,6 +50,11 @@ export interface ServingData {
   createUser(profile: NewUserProfile): Promise<number>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * Subscribes to changes of anyone's ratings made by any writer (another replica, a batch job, psql).
+   * Absent, caches can only bound staleness with their TTL.
+   */
+  watchRatings?(handlers: RatingsFeedHandlers): Promise<{ close(): Promise<void> }>;
 }
 
 /** How the training turned ratings into the values the model consumed (the artifact's `training` record). */

@@ -9,14 +9,19 @@ import { createPopularityRanking, type PopularityRanking } from './popularity.js
 import type { ModelSource, NewUserProfile, RatedMovie, ServableModel, ServingData } from './ports.js';
 import { createUserRankings, MAX_K } from './user-rankings.js';
 
-export { DEFAULT_USER_CACHE_TTL_MS, MAX_K } from './user-rankings.js';
+export { DEFAULT_USER_CACHE_TTL_MS, LIVE_FEED_USER_CACHE_TTL_MS, MAX_K } from './user-rankings.js';
 
 export interface RecommendationServiceOptions {
   data: ServingData;
   models: ModelSource;
   logger: Logger;
-  /** Users' ratings and rankings kept in memory (default 50,000 users, DEFAULT_USER_CACHE_TTL_MS). */
-  userCache?: { capacity?: number; ttlMs?: number };
+  /**
+   * Users' ratings and rankings kept in memory: default 50,000 users, trusted for DEFAULT_USER_CACHE_TTL_MS,
+   * or LIVE_FEED_USER_CACHE_TTL_MS while the database's ratings change feed is live.
+   */
+  userCache?: { capacity?: number; ttlMs?: number; liveFeedTtlMs?: number };
+  /** Follow the database's ratings change feed when the data source has one (default true). */
+  ratingsFeed?: boolean;
   /** Poll the `current` pointer every this many ms (default 5,000; 0: no polling, fs.watch only). */
   watchIntervalMs?: number;
   /** Watch for newly promoted artifacts at all (default true). */
@@ -82,9 +87,38 @@ export function createRecommendationService(options: RecommendationServiceOption
     popularity: () => popularity,
     ...(options.userCache?.capacity !== undefined ? { capacity: options.userCache.capacity } : {}),
     ...(options.userCache?.ttlMs !== undefined ? { ttlMs: options.userCache.ttlMs } : {}),
+    ...(options.userCache?.liveFeedTtlMs !== undefined
+      ? { liveFeedTtlMs: options.userCache.liveFeedTtlMs }
+      : {}),
   });
-  let reloading: Promise<ReloadResult> | undefined;
+  // Reloads run one at a time. A call made while one runs queues one more, which reads the pointer only
+  // after the call (joining the running one could answer with a version read before the pointer moved);
+  // calls made while one is queued share it.
+  let lastReload: Promise<unknown> = Promise.resolve();
+  let queuedReload: Promise<ReloadResult> | undefined;
   let watcher: { close(): void } | undefined;
+  let feed: { close(): Promise<void> } | undefined;
+
+  /** Follows the ratings change feed; without one (or when it cannot start) the cache keeps its plain TTL. */
+  async function followRatingChanges(): Promise<void> {
+    if (options.ratingsFeed === false || !data.watchRatings) return;
+    try {
+      feed = await data.watchRatings({
+        change: (change) => rankings.noteChange(change),
+        listening: (live) => {
+          rankings.setFeedLive(live);
+          if (live) logger.info('ratings change feed is back');
+          else
+            logger.warn('ratings change feed lost; cached ratings fall back to their TTL until it is back');
+        },
+      });
+      rankings.setFeedLive(true);
+    } catch (error) {
+      logger.warn('no ratings change feed; cached ratings are trusted for their TTL only', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
 
   const describe = (m: ServableModel): ModelDescription => ({
     kind: m.kind,
@@ -156,6 +190,7 @@ export function createRecommendationService(options: RecommendationServiceOption
           kind: models.kind,
         });
       }
+      await followRatingChanges();
       if (options.watch ?? true) {
         watcher = watchPointer({
           folder: models.watchFolder(),
@@ -210,11 +245,16 @@ export function createRecommendationService(options: RecommendationServiceOption
     },
 
     reload() {
-      // One reload at a time; callers during one share its result.
-      reloading ??= reloadOnce().finally(() => {
-        reloading = undefined;
-      });
-      return reloading;
+      if (queuedReload) return queuedReload;
+      const run = lastReload
+        .catch(() => undefined)
+        .then(() => {
+          queuedReload = undefined;
+          return reloadOnce();
+        });
+      queuedReload = run;
+      lastReload = run;
+      return run;
     },
 
     model: () => (slot.current ? describe(slot.current) : undefined),
@@ -232,7 +272,8 @@ export function createRecommendationService(options: RecommendationServiceOption
 
     async close() {
       watcher?.close();
-      await reloading?.catch(() => undefined);
+      await feed?.close();
+      await lastReload.catch(() => undefined);
       slot.clear();
       rankings.clear();
     },

@@ -13,9 +13,8 @@ export interface UserCacheOptions {
   /** Users kept at most; the least recently used go first. */
   capacity: number;
   /**
-   * How long ratings read from the database are trusted. Ratings posted through this service invalidate at
-   * once; the TTL bounds how late a rating written by another process (another pod, `psql`) shows up.
-   * 0 reads the database on every request.
+   * How long ratings read from the database are trusted (changeable with `setTtl`). 0 reads the database on
+   * every request.
    */
   ttlMs: number;
   now?: () => number;
@@ -29,9 +28,16 @@ export interface UserCacheOptions {
 export class UserCache {
   private readonly entries = new Map<number, UserState>();
   private readonly now: () => number;
+  private ttlMs: number;
 
   constructor(private readonly options: UserCacheOptions) {
     this.now = options.now ?? (() => performance.now());
+    this.ttlMs = options.ttlMs;
+  }
+
+  /** Changes how long entries are trusted, for the entries held as well as new ones. */
+  setTtl(ttlMs: number): void {
+    this.ttlMs = ttlMs;
   }
 
   /** The clock reading to stamp new entries with. */
@@ -44,7 +50,7 @@ export class UserCache {
     const state = this.entries.get(userId);
     if (!state) return undefined;
     // Expired entries stay (until replaced or evicted) so a re-read can reuse their ranking: see previous().
-    if (this.now() - state.fetchedAt > this.options.ttlMs) return undefined;
+    if (this.now() - state.fetchedAt > this.ttlMs) return undefined;
     this.entries.delete(userId);
     this.entries.set(userId, state);
     return state;
@@ -57,11 +63,11 @@ export class UserCache {
 
   /** Past half its TTL: still served, but worth re-reading before it expires (refresh ahead). */
   isAging(state: UserState): boolean {
-    return this.now() - state.fetchedAt > this.options.ttlMs / 2;
+    return this.now() - state.fetchedAt > this.ttlMs / 2;
   }
 
   set(userId: number, state: UserState): void {
-    if (this.options.ttlMs <= 0 || this.options.capacity <= 0) return;
+    if (this.ttlMs <= 0 || this.options.capacity <= 0) return;
     this.entries.delete(userId);
     this.entries.set(userId, state);
     while (this.entries.size > this.options.capacity) {
@@ -72,6 +78,20 @@ export class UserCache {
 
   invalidate(userId: number): void {
     this.entries.delete(userId);
+  }
+
+  /**
+   * Marks a user's entry stale without forgetting it: the next `get` misses, and `previous` still offers the
+   * old ratings and ranking, so a re-read that finds the same ratings keeps the ranking.
+   */
+  expire(userId: number): void {
+    const state = this.entries.get(userId);
+    if (state) state.fetchedAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** `expire` for every entry. */
+  expireAll(): void {
+    for (const state of this.entries.values()) state.fetchedAt = Number.NEGATIVE_INFINITY;
   }
 
   clear(): void {

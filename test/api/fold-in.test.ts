@@ -131,3 +131,68 @@ describeEachEngine('fold-in: ratings change recommendations at once, without ret
     expect(after).not.toContain(before[0]);
   });
 });
+
+/** Asks until `done` holds for the answer or `ms` pass; returns the last answer. */
+async function askUntil(url: string, done: (movies: number[]) => boolean, ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const movies = ids((await call(url)).body);
+    if (done(movies) || Date.now() > deadline) return movies;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describeEachEngine('ratings change feed: out-of-band writes reach cached recommendations', (engine) => {
+  const TEN_MINUTES = 600_000;
+  let followed: ApiServer;
+  let unfollowed: ApiServer;
+
+  beforeAll(async () => {
+    await seed(engine.db(), tables);
+    followed = await startTestServer({ db: engine.db(), artifactsDir, apiToken: TOKEN, ttlMs: TEN_MINUTES });
+    unfollowed = await startTestServer({
+      db: engine.db(),
+      artifactsDir,
+      apiToken: TOKEN,
+      ttlMs: TEN_MINUTES,
+      ratingsFeed: false,
+    });
+  });
+
+  afterAll(async () => {
+    await followed?.close();
+    await unfollowed?.close();
+  });
+
+  it('a rating written by another writer leaves the cached answer within moments, with a 10-minute TTL', async () => {
+    const ask = `${followed.url}/users/12/recommendations?k=5`;
+    const before = ids((await call(ask)).body);
+    expect(ids((await call(ask)).body)).toEqual(before); // answered from the cache
+    const top = before[0] as number;
+    // Written as another replica would: straight to the database, not through this server.
+    await createRatingsRepository(engine.db()).upsert({ userId: 12, movieId: top, rating: 2 });
+    const after = await askUntil(ask, (movies) => !movies.includes(top), 5_000);
+    expect(after).not.toContain(top);
+    expect(after).toHaveLength(5);
+  });
+
+  it('without the feed the same write stays invisible until the TTL runs out (what the feed fixes)', async () => {
+    const ask = `${unfollowed.url}/users/13/recommendations?k=5`;
+    const before = ids((await call(ask)).body);
+    // Both servers hold user 13 in their caches before the write.
+    expect(ids((await call(`${followed.url}/users/13/recommendations?k=5`)).body)).toEqual(before);
+    await createRatingsRepository(engine.db()).upsert({
+      userId: 13,
+      movieId: before[0] as number,
+      rating: 2,
+    });
+    // The followed server sees it; the one without the feed still answers from its cache.
+    const seen = await askUntil(
+      `${followed.url}/users/13/recommendations?k=5`,
+      (movies) => !movies.includes(before[0] as number),
+      5_000,
+    );
+    expect(seen).not.toContain(before[0]);
+    expect(ids((await call(ask)).body)).toEqual(before);
+  });
+});

@@ -21,17 +21,22 @@ import {
 
 const TOKEN = 'hot-swap-test-token';
 
-/** A new version of the served model: the current one re-saved under a later timestamp, then promoted. */
-async function promoteNewVersion(artifactsDir: string, at: Date): Promise<string> {
+/** A new version of the served model: the current one re-saved under a later timestamp, not promoted. */
+async function saveNewVersion(artifactsDir: string, at: Date): Promise<string> {
   const store = createStore(artifactsDir);
   const { model, seen } = await loadArtifact(store, TEST_MODEL);
   try {
-    const saved = await saveArtifact(store, model, { seen, now: at });
-    await promoteArtifact(store, TEST_MODEL, saved.version);
-    return saved.version;
+    return (await saveArtifact(store, model, { seen, now: at })).version;
   } finally {
     model.dispose();
   }
+}
+
+/** saveNewVersion, then promoted. */
+async function promoteNewVersion(artifactsDir: string, at: Date): Promise<string> {
+  const version = await saveNewVersion(artifactsDir, at);
+  await promoteArtifact(createStore(artifactsDir), TEST_MODEL, version);
+  return version;
 }
 
 /** Requests for random users from `workers` concurrent loops until stopped; every status is recorded. */
@@ -143,5 +148,18 @@ describe('hot swap of a newly promoted artifact [postgres]', () => {
     await waitFor(async () => (await version(server.url)) === next, 'the watcher to load the new version');
     const statuses = await load.stop();
     expect([...statuses.keys()]).toEqual([200]);
+  });
+
+  it('a reload asked for after the pointer moved loads the new version even while an earlier reload runs', async () => {
+    const store = createStore(artifactsDir);
+    const middle = await saveNewVersion(artifactsDir, new Date(Date.now() + 180_000));
+    const last = await saveNewVersion(artifactsDir, new Date(Date.now() + 240_000));
+    await promoteArtifact(store, TEST_MODEL, middle);
+    const running = server.service.reload(); // reads the pointer (middle), then loads that artifact
+    await promoteArtifact(store, TEST_MODEL, last);
+    const asked = await server.service.reload();
+    expect((await running).model?.version).toBe(middle);
+    expect(asked.model?.version).toBe(last);
+    expect(await version(server.url)).toBe(last);
   });
 });

@@ -85,6 +85,7 @@ export function startTestServer(options: {
   artifactsDir: string;
   apiToken: string | undefined;
   ttlMs?: number;
+  ratingsFeed?: boolean;
   watchIntervalMs?: number;
   logger?: Logger;
 }): Promise<ApiServer> {
@@ -98,6 +99,7 @@ export function startTestServer(options: {
     apiToken: options.apiToken,
     database: options.db,
     ...(options.ttlMs !== undefined ? { userCache: { ttlMs: options.ttlMs } } : {}),
+    ...(options.ratingsFeed !== undefined ? { ratingsFeed: options.ratingsFeed } : {}),
     ...(options.watchIntervalMs !== undefined ? { watchIntervalMs: options.watchIntervalMs } : {}),
   });
 }

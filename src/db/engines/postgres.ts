@@ -3,7 +3,15 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ConfigError } from '../../core/errors.js';
-import { quoteIdent, type SqlRow, type SqlRunner, type SqlSession, type SqlTransaction } from '../sql.js';
+import {
+  quoteIdent,
+  type NotificationHandlers,
+  type NotificationSubscription,
+  type SqlRow,
+  type SqlRunner,
+  type SqlSession,
+  type SqlTransaction,
+} from '../sql.js';
 
 /** Where to connect: the URL without Prisma's `schema` parameter, and that schema. */
 export interface PostgresTarget {
@@ -113,4 +121,76 @@ export async function withPgTransaction<T>(
   } finally {
     client.release(broken);
   }
+}
+
+/** Waits between reconnection attempts of a listening connection, doubling up to the last. */
+const RELISTEN_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000];
+
+/**
+ * LISTENs on `channel` over a connection of its own (a pooled one would be handed to other queries). When the
+ * connection drops (server restart, `pg_terminate_backend`, network) it reports `listening(false)`, reconnects
+ * with backoff and reports `listening(true)` once it listens again. Resolves once it listens the first time.
+ * @example const sub = await listenPg(target, 'recsys_ratings:public', { notify: (p) => console.log(p) });
+ */
+export async function listenPg(
+  target: PostgresTarget,
+  channel: string,
+  handlers: NotificationHandlers,
+): Promise<NotificationSubscription> {
+  let closed = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client(clientConfig(target));
+    next.on('notification', (message) => {
+      if (message.channel === channel) handlers.notify(message.payload ?? '');
+    });
+    // 'error' then 'end' on a lost connection; without an 'error' listener the process would crash.
+    next.on('error', () => undefined);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${quoteIdent(channel)}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+    if (closed) {
+      await next.end().catch(() => undefined);
+      return;
+    }
+    client = next;
+    next.once('end', () => {
+      client = undefined;
+      if (closed) return;
+      handlers.listening?.(false);
+      reconnect(0);
+    });
+  };
+
+  const reconnect = (attempt: number): void => {
+    const delay = RELISTEN_DELAYS_MS[Math.min(attempt, RELISTEN_DELAYS_MS.length - 1)] as number;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().then(
+        () => {
+          if (!closed) handlers.listening?.(true);
+        },
+        () => {
+          if (!closed) reconnect(attempt + 1);
+        },
+      );
+    }, delay);
+    retry.unref();
+  };
+
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+      client = undefined;
+    },
+  };
 }
