@@ -6,8 +6,7 @@ import { idParams, integerString, kQuery, movieListSchema, movieSchema } from '.
 const searchQuery = z.object({
   search: z.string().max(200).optional().openapi({ description: 'part of the title, any case' }),
   limit: integerString(1, 100)
-    .optional()
-    .transform((limit) => limit ?? 20)
+    .default('20')
     .openapi({ description: 'most movies returned, 1 to 100 (default 20)' }),
 });
 

@@ -37,8 +37,7 @@ const newUserSchema = z
 
 const limitQuery = z.object({
   limit: integerString(1, 10_000)
-    .optional()
-    .transform((limit) => limit ?? 1_000)
+    .default('1000')
     .openapi({ description: 'most ratings returned, newest first (default 1000)' }),
 });
 
