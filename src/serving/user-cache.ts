@@ -20,13 +20,21 @@ export interface UserCacheOptions {
   now?: () => number;
 }
 
+interface Slot {
+  state: UserState;
+  /** Asked for since it was last passed over by eviction (the "second chance" bit). */
+  used: boolean;
+}
+
 /**
- * A bounded LRU of users' ratings and rankings with a freshness limit. A Map keeps insertion order, so
- * re-inserting on each hit makes its first key the least recently used.
+ * A bounded cache of users' ratings and rankings with a freshness limit, evicting by second chance (CLOCK):
+ * a hit only sets a bit, and eviction walks from the oldest entry, moving the ones asked for since to the
+ * back and dropping the first one that was not. That is LRU up to the order among recently used users,
+ * without re-inserting into the Map on every hit (the hot path of a cached recommendations answer).
  * @example const cache = new UserCache({ capacity: 50_000, ttlMs: 5000 }); cache.get(1)?.ranked;
  */
 export class UserCache {
-  private readonly entries = new Map<number, UserState>();
+  private readonly entries = new Map<number, Slot>();
   private readonly now: () => number;
   private ttlMs: number;
 
@@ -47,18 +55,16 @@ export class UserCache {
 
   /** The user's state if it is still fresh. */
   get(userId: number): UserState | undefined {
-    const state = this.entries.get(userId);
-    if (!state) return undefined;
+    const slot = this.entries.get(userId);
     // Expired entries stay (until replaced or evicted) so a re-read can reuse their ranking: see previous().
-    if (this.now() - state.fetchedAt > this.ttlMs) return undefined;
-    this.entries.delete(userId);
-    this.entries.set(userId, state);
-    return state;
+    if (!slot || this.now() - slot.state.fetchedAt > this.ttlMs) return undefined;
+    slot.used = true;
+    return slot.state;
   }
 
-  /** The user's last state whatever its age (to compare a re-read against), without touching the LRU order. */
+  /** The user's last state whatever its age (to compare a re-read against), without counting as a use. */
   previous(userId: number): UserState | undefined {
-    return this.entries.get(userId);
+    return this.entries.get(userId)?.state;
   }
 
   /** Past half its TTL: still served, but worth re-reading before it expires (refresh ahead). */
@@ -69,10 +75,14 @@ export class UserCache {
   set(userId: number, state: UserState): void {
     if (this.ttlMs <= 0 || this.options.capacity <= 0) return;
     this.entries.delete(userId);
-    this.entries.set(userId, state);
+    this.entries.set(userId, { state, used: false });
     while (this.entries.size > this.options.capacity) {
-      const oldest = this.entries.keys().next().value as number;
+      const [oldest, slot] = this.entries.entries().next().value as [number, Slot];
       this.entries.delete(oldest);
+      if (slot.used && oldest !== userId) {
+        slot.used = false;
+        this.entries.set(oldest, slot);
+      }
     }
   }
 
@@ -85,13 +95,13 @@ export class UserCache {
    * old ratings and ranking, so a re-read that finds the same ratings keeps the ranking.
    */
   expire(userId: number): void {
-    const state = this.entries.get(userId);
-    if (state) state.fetchedAt = Number.NEGATIVE_INFINITY;
+    const slot = this.entries.get(userId);
+    if (slot) slot.state.fetchedAt = Number.NEGATIVE_INFINITY;
   }
 
   /** `expire` for every entry. */
   expireAll(): void {
-    for (const state of this.entries.values()) state.fetchedAt = Number.NEGATIVE_INFINITY;
+    for (const slot of this.entries.values()) slot.state.fetchedAt = Number.NEGATIVE_INFINITY;
   }
 
   clear(): void {

@@ -44,6 +44,38 @@ describe('UserCache', () => {
   });
 });
 
+describe('UserCache eviction and staleness', () => {
+  it('evicts by second chance: users asked for since the last pass stay, the first one not asked for goes', () => {
+    const cache = new UserCache({ capacity: 3, ttlMs: 1000, now: () => 0 });
+    for (const id of [1, 2, 3]) cache.set(id, { ratings: [], fetchedAt: 0 });
+    cache.get(1);
+    cache.get(3);
+    cache.set(4, { ratings: [], fetchedAt: 0 }); // 1 gets a second chance, 2 goes
+    expect([1, 2, 3, 4].map((id) => cache.previous(id) !== undefined)).toEqual([true, false, true, true]);
+    // Order now 3 (used), 4, 1 (its bit spent): 3 gets its second chance and 4, never asked for, goes.
+    cache.set(5, { ratings: [], fetchedAt: 0 });
+    expect([1, 3, 4, 5].map((id) => cache.previous(id) !== undefined)).toEqual([true, true, false, true]);
+    expect(cache.size).toBe(3);
+  });
+
+  it('expires users without forgetting them, and a new TTL applies to entries already held', () => {
+    let now = 0;
+    const cache = new UserCache({ capacity: 10, ttlMs: 100, now: () => now });
+    for (const id of [1, 2, 3]) cache.set(id, { ratings: [], fetchedAt: 0 });
+    cache.expire(2);
+    expect(cache.get(2)).toBeUndefined();
+    expect(cache.previous(2)).toBeDefined();
+    expect(cache.get(1)).toBeDefined();
+    now = 500;
+    expect(cache.get(1)).toBeUndefined();
+    cache.setTtl(1000);
+    expect(cache.get(1)).toBeDefined();
+    cache.expireAll();
+    expect([1, 3].map((id) => cache.get(id))).toEqual([undefined, undefined]);
+    expect(cache.previous(3)).toBeDefined();
+  });
+});
+
 describe('popularity ranking and catalog', () => {
   const ranking = createPopularityRanking([
     { movieId: 3, count: 5 },
