@@ -114,9 +114,12 @@ export function createRecommendationService(options: RecommendationServiceOption
       });
       rankings.setFeedLive(true);
     } catch (error) {
-      logger.warn('no ratings change feed; cached ratings are trusted for their TTL only', {
-        error: error instanceof Error ? error.message : String(error),
-      });
+      logger.warn(
+        'no ratings change feed (is the database migrated? recsys db migrate); cached ratings are trusted for their TTL only',
+        {
+          error: error instanceof Error ? error.message : String(error),
+        },
+      );
     }
   }
 
