@@ -5,6 +5,7 @@ import type { ZodError } from 'zod';
 import { AppError, ValidationError } from '../core/errors.js';
 import { bearerTokenCheck } from './auth.js';
 import { MethodNotAllowedError, RouteNotFoundError } from './errors.js';
+import { compileFastParser, type FastParser } from './fast-parse.js';
 import { checkDeclaredBodySize } from './middleware/body-limit.js';
 import type { RequestState } from './middleware/request-context.js';
 import { Reply, type AnyRouteSpec, type Schema } from './route-spec.js';
@@ -48,6 +49,15 @@ function parse<T>(schema: Schema<T>, value: unknown, location: Location): T {
   return parsed.data;
 }
 
+function parseWith<T>(
+  fast: FastParser | undefined,
+  schema: Schema<T>,
+  value: unknown,
+  location: Location,
+): T {
+  return (fast?.(value) as T | undefined) ?? parse(schema, value, location);
+}
+
 /**
  * The response is checked here, synchronously, with zod's synchronous parser.
  * A handler answering off-schema is a bug: 500 to the client, the zod issue in the log.
@@ -67,14 +77,14 @@ function checkResponse(spec: AnyRouteSpec, body: unknown): unknown {
 
 /**
  * Sets the answer's body. A frozen object body (immutable all the way down, by the handler's promise) is
- * checked and serialized once and the JSON text reused while the handler keeps returning that object: the
- * recommendations route returns the same frozen list for a user until their ranking changes, so a cached
- * answer costs no validation and no JSON.stringify.
+ * checked and serialized once and the JSON, as UTF-8 bytes, reused while the handler keeps returning that
+ * object: the recommendations route returns the same frozen list for a user until their ranking changes, so
+ * a cached answer costs no validation, no JSON.stringify and no encoding.
  */
 function setBody(
   ctx: Koa.Context,
   spec: AnyRouteSpec,
-  rendered: WeakMap<object, string>,
+  rendered: WeakMap<object, Buffer>,
   body: unknown,
 ): void {
   if (typeof body !== 'object' || body === null || !Object.isFrozen(body)) {
@@ -83,7 +93,7 @@ function setBody(
   }
   let json = rendered.get(body);
   if (json === undefined) {
-    json = JSON.stringify(checkResponse(spec, body));
+    json = Buffer.from(JSON.stringify(checkResponse(spec, body)));
     rendered.set(body, json);
   }
   ctx.type = spec.contentType ?? 'application/json';
@@ -134,7 +144,10 @@ function compileRoute(spec: AnyRouteSpec, options: MountOptions, readJson: Middl
   const { pattern, params: names, first } = compilePath(spec.path);
   const { params, query, body } = spec.validate;
   const authorize = spec.auth ? bearerTokenCheck(options.apiToken) : undefined;
-  const rendered = new WeakMap<object, string>();
+  // Ids and k skip zod when they are valid (fast-parse.ts); anything else goes through zod for its error.
+  const fastParams = params ? compileFastParser(params) : undefined;
+  const fastQuery = query ? compileFastParser(query) : undefined;
+  const rendered = new WeakMap<object, Buffer>();
   const noMore = (): Promise<void> => Promise.resolve();
   const paramsOf = (match: RegExpExecArray): Record<string, string> => {
     const values: Record<string, string> = {};
@@ -147,8 +160,8 @@ function compileRoute(spec: AnyRouteSpec, options: MountOptions, readJson: Middl
     authorize?.(ctx);
     if (body) await readJson(ctx, noMore);
     const result: unknown = await spec.handler({
-      params: params ? parse(params, paramsOf(match), 'params') : undefined,
-      query: query ? parse(query, ctx.query, 'query') : undefined,
+      params: params ? parseWith(fastParams, params, paramsOf(match), 'params') : undefined,
+      query: query ? parseWith(fastQuery, query, ctx.query, 'query') : undefined,
       body: body ? parse(body, (ctx.request as unknown as { body?: unknown }).body, 'body') : undefined,
       requestId: state.requestId,
     });

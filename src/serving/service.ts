@@ -22,6 +22,8 @@ export interface RecommendationServiceOptions {
   userCache?: { capacity?: number; ttlMs?: number; liveFeedTtlMs?: number };
   /** Follow the database's ratings change feed when the data source has one (default true). */
   ratingsFeed?: boolean;
+  /** Wait before trying again to follow a feed that would not start (default 30,000 ms). */
+  feedRetryMs?: number;
   /** Poll the `current` pointer every this many ms (default 5,000; 0: no polling, fs.watch only). */
   watchIntervalMs?: number;
   /** Watch for newly promoted artifacts at all (default true). */
@@ -98,12 +100,18 @@ export function createRecommendationService(options: RecommendationServiceOption
   let queuedReload: Promise<ReloadResult> | undefined;
   let watcher: { close(): void } | undefined;
   let feed: { close(): Promise<void> } | undefined;
+  let feedRetry: NodeJS.Timeout | undefined;
+  let closed = false;
+  const feedRetryMs = options.feedRetryMs ?? 30_000;
 
-  /** Follows the ratings change feed; without one (or when it cannot start) the cache keeps its plain TTL. */
+  /**
+   * Follows the ratings change feed. Without one the cache keeps its plain TTL; when it cannot start (a
+   * database not migrated yet, a connection refused) it is tried again every `feedRetryMs`.
+   */
   async function followRatingChanges(): Promise<void> {
-    if (options.ratingsFeed === false || !data.watchRatings) return;
+    if (options.ratingsFeed === false || !data.watchRatings || closed) return;
     try {
-      feed = await data.watchRatings({
+      const subscription = await data.watchRatings({
         change: (change) => rankings.noteChange(change),
         listening: (live) => {
           rankings.setFeedLive(live);
@@ -112,14 +120,20 @@ export function createRecommendationService(options: RecommendationServiceOption
             logger.warn('ratings change feed lost; cached ratings fall back to their TTL until it is back');
         },
       });
+      if (closed) {
+        await subscription.close();
+        return;
+      }
+      feed = subscription;
       rankings.setFeedLive(true);
     } catch (error) {
       logger.warn(
-        'no ratings change feed (is the database migrated? recsys db migrate); cached ratings are trusted for their TTL only',
-        {
-          error: error instanceof Error ? error.message : String(error),
-        },
+        'no ratings change feed (is the database migrated? recsys db migrate); cached ratings are trusted ' +
+          `for their TTL only; trying again in ${feedRetryMs / 1000} s`,
+        { error: error instanceof Error ? error.message : String(error) },
       );
+      feedRetry = setTimeout(() => void followRatingChanges(), feedRetryMs);
+      feedRetry.unref();
     }
   }
 
@@ -274,7 +288,9 @@ export function createRecommendationService(options: RecommendationServiceOption
     },
 
     async close() {
+      closed = true;
       watcher?.close();
+      if (feedRetry) clearTimeout(feedRetry);
       await feed?.close();
       await lastReload.catch(() => undefined);
       slot.clear();

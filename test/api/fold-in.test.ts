@@ -1,12 +1,30 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ApiServer } from '../../src/api/serve.js';
 import { loadArtifact } from '../../src/artifacts/load.js';
 import { topKRow } from '../../src/core/types.js';
 import type { DatasetTables } from '../../src/data/schema.js';
+import { createDatabase } from '../../src/db/client.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../../src/db/migrations.js';
+import { migrate } from '../../src/db/migrate.js';
+import { seedDatabase } from '../../src/db/seed.js';
 import { createRatingsRepository } from '../../src/db/repositories/index.js';
+import { silentLogger } from '../../src/core/log.js';
+import { servingDataFromDatabase } from '../../src/serving/data-source.js';
+import { artifactModelSource } from '../../src/serving/model-source.js';
+import { createRecommendationService } from '../../src/serving/service.js';
 import { createStore } from '../../src/storage/store.js';
-import { describeEachEngine } from '../db/support.js';
-import { call, type Json, ml100kWithArtifact, seed, startTestServer, TEST_MODEL } from './support.js';
+import { describeEachEngine, dropSchema, postgresUrl, uniqueSchemaName } from '../db/support.js';
+import {
+  call,
+  type Json,
+  ml100kWithArtifact,
+  seed,
+  startTestServer,
+  tempDir,
+  TEST_MODEL,
+} from './support.js';
 
 const TOKEN = 'fold-in-test-token';
 
@@ -195,4 +213,56 @@ describeEachEngine('ratings change feed: out-of-band writes reach cached recomme
     expect(seen).not.toContain(before[0]);
     expect(ids((await call(ask)).body)).toEqual(before);
   });
+});
+
+it('a service started on a database without the feed migration follows the feed once it is migrated', async () => {
+  const schema = uniqueSchemaName('feed_late');
+  const db = await createDatabase({ databaseUrl: postgresUrl(schema), pgliteDir: '' });
+  const onlyInit = await tempDir('feed-late-migrations');
+  const service = createRecommendationService({
+    data: servingDataFromDatabase(db),
+    models: artifactModelSource(createStore(artifactsDir), TEST_MODEL),
+    logger: silentLogger,
+    userCache: { ttlMs: 600_000 },
+    feedRetryMs: 50,
+    watch: false,
+  });
+  try {
+    await fs.cp(
+      path.join(DEFAULT_MIGRATIONS_DIR, '20261125120000_init'),
+      path.join(onlyInit.dir, '20261125120000_init'),
+      {
+        recursive: true,
+      },
+    );
+    await fs.cp(
+      path.join(DEFAULT_MIGRATIONS_DIR, 'migration_lock.toml'),
+      path.join(onlyInit.dir, 'migration_lock.toml'),
+    );
+    await migrate(db, { migrationsDir: onlyInit.dir });
+    await seedDatabase(db, tables, { dataset: 'ml-100k' });
+    await service.start(); // no feed yet: it warns and keeps trying
+    const ratings = createRatingsRepository(db);
+    const first = (await service.recommendForUser(21, 5)).map((m) => m.id);
+    await ratings.upsert({ userId: 21, movieId: first[0] as number, rating: 2 });
+    // Without the feed the cached answer stands (TTL 10 min)...
+    expect((await service.recommendForUser(21, 5)).map((m) => m.id)).toEqual(first);
+    // ...and once the schema has the feed, the service picks it up and sees the next out-of-band write.
+    await migrate(db);
+    const second = (await service.recommendForUser(22, 5)).map((m) => m.id);
+    const deadline = Date.now() + 5_000;
+    let after = second;
+    while (Date.now() < deadline) {
+      await ratings.upsert({ userId: 22, movieId: second[0] as number, rating: 2 });
+      after = (await service.recommendForUser(22, 5)).map((m) => m.id);
+      if (!after.includes(second[0] as number)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(after).not.toContain(second[0]);
+  } finally {
+    await service.close();
+    await db.close();
+    await dropSchema(schema);
+    await onlyInit.remove();
+  }
 });
