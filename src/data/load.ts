@@ -16,6 +16,7 @@ import type { DatasetTables } from './schema.js';
  * release, convert it to Parquet once, and read the three tables.
  */
 
+/** Where a dataset's source files come from. */
 export interface SourceOptions {
   /** Root of the project's data: downloads go to `<dataDir>/raw/<name>`, Parquet to `<dataDir>/parquet/<name>`. */
   dataDir: string;
@@ -27,6 +28,7 @@ export interface SourceOptions {
   logger?: Logger;
 }
 
+/** The Parquet files of one dataset (users: null when the release has no users file). */
 export interface ParquetPaths {
   dir: string;
   ratings: string;
@@ -44,18 +46,6 @@ const isFile = (file: string): Promise<boolean> =>
     (s) => s.isFile(),
     () => false,
   );
-
-/** Where a dataset's source files come from. */
-export interface SourceOptions {
-  /** Data folder: downloads under `raw/`, Parquet under `parquet/`. */
-  dataDir: string;
-  /** Already-extracted files to read instead of downloading (MOVIELENS_DIR / --from). */
-  from?: string;
-  onProgress?: ProgressListener;
-  /** A mirror to download from instead of files.grouplens.org. */
-  baseUrl?: string;
-  logger?: Logger;
-}
 
 /** Source options plus the ETL's. */
 export interface LoadOptions extends SourceOptions {
@@ -93,10 +83,7 @@ export async function resolveSourceDir(name: DatasetName, options: SourceOptions
  * ETL when they are missing or the inputs changed) and returns their paths.
  * @example const { ratings } = await ensureParquet('ml-1m', { dataDir: 'data', from: '../shared/movielens' });
  */
-export async function ensureParquet(
-  name: DatasetName,
-  options: LoadOptions,
-): Promise<{ dir: string; ratings: string; movies: string; users: string | null }> {
+export async function ensureParquet(name: DatasetName, options: LoadOptions): Promise<ParquetPaths> {
   const sourceDir = await resolveSourceDir(name, options);
   const result = await runEtl(CATALOG[name], sourceDir, parquetDatasetDir(options.dataDir, name), {
     ...(options.skipBadLines !== undefined ? { skipBadLines: options.skipBadLines } : {}),
