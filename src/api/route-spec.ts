@@ -79,8 +79,3 @@ export function defineRoute<P = undefined, Q = undefined, B = undefined, R = unk
 ): RouteSpec<P, Q, B, R> {
   return spec;
 }
-
-/** `/users/{id}` -> `/users/:id` (the router's syntax). */
-export function toRouterPath(path: string): string {
-  return path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, ':$1');
-}

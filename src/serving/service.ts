@@ -87,11 +87,7 @@ export function createRecommendationService(options: RecommendationServiceOption
     kind: models.kind,
     catalog: () => catalog,
     popularity: () => popularity,
-    ...(options.userCache?.capacity !== undefined ? { capacity: options.userCache.capacity } : {}),
-    ...(options.userCache?.ttlMs !== undefined ? { ttlMs: options.userCache.ttlMs } : {}),
-    ...(options.userCache?.liveFeedTtlMs !== undefined
-      ? { liveFeedTtlMs: options.userCache.liveFeedTtlMs }
-      : {}),
+    ...options.userCache,
   });
   // Reloads run one at a time. A call made while one runs queues one more, which reads the pointer only
   // after the call (joining the running one could answer with a version read before the pointer moved);

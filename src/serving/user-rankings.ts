@@ -182,6 +182,23 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
       .finally(() => refreshing.delete(userId));
   }
 
+  /**
+   * Like a write, but the entries stay as `previous`: a re-read that finds the same ratings keeps its ranking
+   * (our own writes come back through the feed too).
+   */
+  function noteChange(change: RatingsChange): void {
+    writes++;
+    if (change === 'all') {
+      cache.expireAll();
+      loading.clear();
+      return;
+    }
+    for (const userId of change.users) {
+      cache.expire(userId);
+      loading.delete(userId);
+    }
+  }
+
   return {
     cached(userId) {
       const state = cache.get(userId);
@@ -206,26 +223,10 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
       // A read started before the write must not answer requests made after it.
       loading.delete(userId);
     },
-    noteChange(change) {
-      // Like a write, but the entries stay as `previous`: a re-read that finds the same ratings keeps its
-      // ranking (our own writes come back through the feed too).
-      writes++;
-      if (change === 'all') {
-        cache.expireAll();
-        loading.clear();
-        return;
-      }
-      for (const userId of change.users) {
-        cache.expire(userId);
-        loading.delete(userId);
-      }
-    },
+    noteChange,
     setFeedLive(live) {
-      if (live) {
-        writes++;
-        cache.expireAll();
-        loading.clear();
-      }
+      // Changes made while the feed was down were never reported.
+      if (live) noteChange('all');
       cache.setTtl(live ? liveTtlMs : ttlMs);
     },
     clear: () => cache.clear(),
