@@ -98,6 +98,23 @@ describe('recsys data', () => {
     expect(skipped.stdout).toContain('field count: 1');
   });
 
+  it('an empty u.data (a cut download) fails with the data-format exit code naming the file, not 0 ratings', async () => {
+    const src = path.join(root, 'empty');
+    await fs.mkdir(src);
+    for (const f of ['u.item', 'u.user', 'u.genre'])
+      await fs.copyFile(path.join(SHARED, 'ml-100k', f), path.join(src, f));
+    await fs.writeFile(path.join(src, 'u.data'), '');
+    const dataDir = path.join(root, 'empty-data');
+    for (const extra of [[], ['--skip-bad-lines']]) {
+      const run = await recsys(['data', 'etl', 'ml-100k', '--from', src, '--data-dir', dataDir, ...extra]);
+      expect(run.code).toBe(EXIT_CODES.DATA_FORMAT);
+      expect(run.stderr).toContain(
+        `error [DATA_FORMAT]: ${path.join(src, 'u.data')}:1: no ratings: the file is empty`,
+      );
+    }
+    await expect(fs.stat(path.join(dataDir, 'parquet', 'ml-100k'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('list shows every catalog release; an unknown name is a validation error', async () => {
     const list = await recsys(['data', 'list']);
     expect(list.code).toBe(0);

@@ -197,3 +197,107 @@ describe('movies and users: malformed lines', () => {
     ]);
   });
 });
+
+describe('malformed copies of ml-100k: no ratings, control bytes in titles', () => {
+  /** A copy of ../shared ml-100k in a temp folder, for damaging. */
+  async function ml100kCopy(): Promise<string> {
+    const dir = await newDir();
+    await copyShared('ml-100k', ['u.data', 'u.item', 'u.genre', 'u.user'], dir);
+    return dir;
+  }
+
+  it('an empty u.data is refused naming the file, with or without --skip-bad-lines', async () => {
+    const dir = await ml100kCopy();
+    const file = path.join(dir, 'u.data');
+    await fs.writeFile(file, '');
+    for (const skipBadLines of [false, true]) {
+      const error = await caught(readSourceDataset(CATALOG['ml-100k'], dir, { skipBadLines }));
+      expect(error.file).toBe(file);
+      expect(error.message).toBe(
+        `${file}:1: no ratings: the file is empty (a download or copy that was cut short looks like this)`,
+      );
+    }
+  });
+
+  it('ratings.csv and ratings.dat with no rating: empty, header only, blank lines, every line skipped', async () => {
+    const cases: [string, RatingsLayout, string, RegExp][] = [
+      ['ratings.csv', 'csv', '', /^no ratings: the file is empty/],
+      ['ratings.csv', 'csv', `userId,movieId,rating,timestamp\r\n`, /^no ratings: none of its 1 lines/],
+      ['ratings.dat', 'dat', '', /^no ratings: the file is empty/],
+      ['ratings.dat', 'dat', '\n\n\n', /^no ratings: none of its 3 lines/],
+    ];
+    for (const [name, layout, text, reason] of cases) {
+      const file = await writeTemp(name, text);
+      const error = await caught(readRatingsFile(file, { layout, scale: HALF_STARS }));
+      expect([error.file, error.line]).toEqual([file, 1]);
+      expect(error.reason).toMatch(reason);
+    }
+    const allBad = await writeTemp('ratings.dat', '1::2::9::100\n1::x::3::100\n');
+    const skipped = await caught(
+      readRatingsFile(allBad, { layout: 'dat', scale: WHOLE_STARS, skipBadLines: true }),
+    );
+    expect(skipped.reason).toBe('no ratings: all 2 rating lines were skipped as bad');
+  });
+
+  it('NUL and other C0 control bytes in a u.item title fail with file:line; CRLF and a trailing newline do not', async () => {
+    const dir = await ml100kCopy();
+    const item = path.join(dir, 'u.item');
+    const original = await fs.readFile(item, 'latin1');
+    for (const [byte, name] of [
+      [0x00, 'NUL'],
+      [0x1b, 'ESC'],
+      [0x0b, 'VT'],
+      [0x0d, 'CR'],
+      [0x09, 'TAB'],
+    ] as const) {
+      // Line 2 is `2|GoldenEye (1995)|...`: the control byte goes after "Golden" (column 9).
+      const lines = original.split('\n');
+      lines[1] = (lines[1] as string).replace('GoldenEye', `Golden${String.fromCharCode(byte)}Eye`);
+      await fs.writeFile(item, lines.join('\n'), 'latin1');
+      const error = await caught(readSourceDataset(CATALOG['ml-100k'], dir));
+      expect([error.file, error.line]).toEqual([item, 2]);
+      expect(error.message).toBe(
+        `${item}:2: control character: 0x${byte.toString(16).padStart(2, '0')} (${name}) at column 9`,
+      );
+    }
+    await fs.writeFile(item, original.replaceAll('\n', '\r\n'), 'latin1');
+    expect((await readSourceDataset(CATALOG['ml-100k'], dir)).tables.movies.length).toBe(1682);
+  });
+
+  it('control bytes in movies.dat and movies.csv titles (quoted too) are refused the same way', async () => {
+    const dat = await writeTemp(
+      'movies.dat',
+      '1::Toy Story (1995)::Comedy\n2::Juman\x00ji (1995)::Adventure\n',
+    );
+    const datError = await caught(
+      readMoviesFile(dat, { format: 'dat', encoding: 'latin1' }, createBadLineSink(false)),
+    );
+    expect([datError.line, datError.reason]).toEqual([2, 'control character: 0x00 (NUL) at column 9']);
+    const csv = await writeTemp(
+      'movies.csv',
+      'movieId,title,genres\r\n1,Toy Story (1995),Comedy\r\n2,"Jumanji,\x07 The (1995)",Adventure\r\n',
+    );
+    const csvError = await caught(
+      readMoviesFile(csv, { format: 'csv', encoding: 'utf8' }, createBadLineSink(false)),
+    );
+    expect([csvError.line, csvError.reason]).toEqual([3, 'control character: 0x07 (BEL) at column 12']);
+  });
+
+  it('--skip-bad-lines drops the movies whose titles hold control bytes and counts them', async () => {
+    const dir = await ml100kCopy();
+    const item = path.join(dir, 'u.item');
+    const lines = (await fs.readFile(item, 'latin1')).split('\n');
+    lines[0] = (lines[0] as string).replace('Toy Story', 'Toy\x00Story');
+    lines[9] = (lines[9] as string).replace('|', '|\x01');
+    await fs.writeFile(item, lines.join('\n'), 'latin1');
+    const { tables, skipped } = await readSourceDataset(CATALOG['ml-100k'], dir, { skipBadLines: true });
+    expect(tables.movies.length).toBe(1680);
+    expect(tables.movies.some((m) => m.movieId === 1 || m.movieId === 10)).toBe(false);
+    expect(tables.ratings.length).toBe(100_000);
+    expect(skipped.byReason).toEqual({ 'control character': 2 });
+    expect(skipped.examples.map((e) => `${path.basename(e.file)}:${e.line}`)).toEqual([
+      'u.item:1',
+      'u.item:10',
+    ]);
+  });
+});

@@ -14,6 +14,7 @@ export type BadLineReason =
   | 'duplicate'
   | 'bad value'
   | 'bad encoding'
+  | 'control character'
   | 'bad header';
 
 export interface SkippedLine {

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { DataFormatError } from '../../core/errors.js';
 import type { RatingScale } from '../catalog.js';
 import type { RatingsTable } from '../schema.js';
 import { type BadLineSink, createBadLineSink, type SkipReport } from './bad-lines.js';
@@ -61,7 +62,8 @@ interface ParseState {
 /**
  * Reads a ratings file into columns, streaming. Throws DataFormatError(file, line, reason) on the first bad
  * line (wrong field count, non-numeric id, bad or out-of-range rating, bad timestamp, duplicate user-movie
- * pair) unless `skipBadLines`, which drops and counts them instead.
+ * pair) unless `skipBadLines`, which drops and counts them instead, and always when the file holds no
+ * rating at all (`no ratings`, see noRatingsError).
  * @example const { table } = await readRatingsFile('ml-100k/u.data', { layout: 'tab', scale: WHOLE_STARS });
  */
 export async function readRatingsFile(file: string, options: ReadRatingsOptions): Promise<RatingsFileResult> {
@@ -104,8 +106,7 @@ export async function readRatingsFile(file: string, options: ReadRatingsOptions)
   });
   splitter.end();
   emit(state.n);
-  if (options.layout === 'csv' && splitter.lines === 0)
-    sink.fault(file, 1, 'bad header', 'the file is empty');
+  if (state.n === 0) throw noRatingsError(file, splitter.lines, sink.report().total);
   const parsed: RatingsTable = {
     length: state.n,
     userId: state.userId.subarray(0, state.n),
@@ -118,6 +119,22 @@ export async function readRatingsFile(file: string, options: ReadRatingsOptions)
     ? parsed
     : removeDuplicatePairs(parsed, file, (row) => lineOfRow(row, state.unstored), sink);
   return { table, lines: splitter.lines, parsedRows: state.n, bytes, sha256, skipped: sink.report() };
+}
+
+/**
+ * The error for a ratings file that yields no rating at all: an empty file (a cut download looks exactly like
+ * this), a header alone, blank lines, or nothing but skipped bad lines. Never skippable: a dataset of zero
+ * ratings is useless to everything downstream.
+ * @example noRatingsError('ml-100k/u.data', 0, 0).message // 'ml-100k/u.data:1: no ratings: the file is empty ...'
+ */
+export function noRatingsError(file: string, lines: number, skipped: number): DataFormatError {
+  const why =
+    lines === 0
+      ? 'the file is empty (a download or copy that was cut short looks like this)'
+      : skipped > 0
+        ? `all ${skipped} rating lines were skipped as bad`
+        : `none of its ${lines} lines is a rating`;
+  return new DataFormatError(file, 1, `no ratings: ${why}`);
 }
 
 /** The 1-based line of stored row `row`, given the ascending line numbers that stored nothing. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { NotFoundError } from '../../core/errors.js';
+import { DataFormatError, NotFoundError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/log.js';
 import type { CatalogEntry } from '../catalog.js';
 import { type InteractionColumns, readInteractionsParquet } from '../parquet.js';
@@ -150,6 +150,7 @@ export async function readSourceDataset(
       files.ratings,
       options.interactionColumns ?? DEFAULT_INTERACTION_COLUMNS,
     );
+    if (pairs.length === 0) throw new DataFormatError(files.ratings, 1, 'no ratings: the file has no rows');
     // Parquet has no lines: a fault's "line" is the 1-based row.
     ratings = removeDuplicatePairs(pairs, files.ratings, (row) => row + 1, pairsSink);
     reports.push(pairsSink.report());
