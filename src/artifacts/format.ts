@@ -3,27 +3,30 @@ import { MODEL_KINDS } from '../core/types.js';
 
 /**
  * The on-store layout of one artifact version (`<kind>/<version>/`):
- * - `model.json`: TF.js's ModelJSON (`format`, `generatedBy`, `convertedBy`, `modelTopology`,
- *   `weightsManifest`), written by the tf.io handler in `io-handler.ts`. `modelTopology` carries the model's
- *   state description (kind, state format version, hyperparameters, info) since these are not Layers models.
- * - `group1-shard<i>of<n>.bin`: the weights, concatenated in manifest order and cut into 4 MB shards as the
- *   TF.js converter does. Weight names: `model/<array>` (the model's state arrays), `ids/users` and
- *   `ids/items` (raw MovieLens ids by dense index, int32), `seen/indptr` and `seen/indices` (every item each
- *   user rated, int32 CSR) when the artifact was saved with them.
+ * - `model.json` + `group1-shard<i>of<n>.bin`: a stock TF.js Layers model (`format: 'layers-model'`) that
+ *   `tf.loadLayersModel` opens in Node or a browser; its `predict` gives one score per item (the manifest's
+ *   `scoring.input` says what it takes: see ScoringInput in models/types.ts).
+ * - `state.json` + `state-shard<i>of<n>.bin`: the same ModelJSON format (`format: 'recsys-model-state'`,
+ *   `tf.io.loadWeights` reads its `weightsManifest`) holding what the registry rebuilds the model from:
+ *   `model/<array>` (the model's state arrays), `ids/users` and `ids/items` (raw MovieLens ids by dense
+ *   index, int32), `seen/indptr` and `seen/indices` (every item each user rated, int32 CSR) when saved with
+ *   them. `modelTopology` holds the state header (kind, state format version, hyperparameters, info).
  * - `movies.json` (optional): id, title and genres of the catalogue, so `recommend` shows titles from the
  *   artifact alone.
  * - `manifest.json`: written last; see ArtifactManifest. It lists the sha256 of every other file.
+ * Shards are cut at 4 MB as the TF.js converter does.
  */
-export const ARTIFACT_FORMAT_VERSION = 1;
+export const ARTIFACT_FORMAT_VERSION = 2;
 export const MODEL_JSON = 'model.json';
+export const STATE_JSON = 'state.json';
 export const MANIFEST_JSON = 'manifest.json';
 export const MOVIES_JSON = 'movies.json';
 /** The pointer file under each model's folder naming its current version. */
 export const CURRENT_POINTER = 'current';
 /** TF.js converter's default shard size (`--weight_shard_size_bytes`). */
 export const SHARD_BYTES = 4 * 1024 * 1024;
-/** The `format` field of our model.json (TF.js writes 'layers-model' or 'graph-model' for its own). */
-export const MODEL_JSON_FORMAT = 'recsys-model-state';
+/** The `format` field of state.json (model.json is TF.js's own 'layers-model'). */
+export const STATE_JSON_FORMAT = 'recsys-model-state';
 
 export const WEIGHT_PREFIX = {
   model: 'model/',
@@ -69,6 +72,8 @@ export const manifestSchema = z.object({
   metrics: z.record(z.number()).nullable(),
   training: z.record(scalar).nullable(),
   idMaps: z.object({ users: z.number().int(), items: z.number().int() }),
+  /** How to call model.json's predict (ScoringInput). */
+  scoring: z.object({ input: z.enum(['user', 'history', 'user-item']) }),
   seen: z.object({ nnz: z.number().int() }).nullable(),
   movies: z.number().int().nullable(),
   /** Every file of the version except manifest.json itself. */

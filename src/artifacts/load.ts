@@ -6,7 +6,7 @@ import { getModelFactory } from '../models/registry.js';
 import type { ModelFactory, ModelState, Recommender } from '../models/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { tf } from '../tf/tf.js';
-import { MODEL_JSON, MOVIES_JSON, WEIGHT_PREFIX, type ArtifactManifest, type ArtifactRef } from './format.js';
+import { MOVIES_JSON, STATE_JSON, WEIGHT_PREFIX, type ArtifactManifest, type ArtifactRef } from './format.js';
 import { storeIOHandler } from './io-handler.js';
 import { decodeMovies, type MovieCatalog } from './movies.js';
 import { readCurrentPointer } from './pointer.js';
@@ -52,17 +52,18 @@ export async function loadArtifact(
   const read = async (name: string): Promise<Uint8Array> => {
     const bytes = files.get(name);
     if (!bytes)
-      throw new ArtifactIntegrityError(where(name), 'model.json names it but manifest.json does not list it');
+      throw new ArtifactIntegrityError(where(name), 'state.json names it but manifest.json does not list it');
     return bytes;
   };
-  const artifacts = await storeIOHandler({ read }).load();
-  const arrays = decodeArrays(artifacts, where(MODEL_JSON));
+  // model.json (the stock Layers model) is verified above but not read: state.json rebuilds the model.
+  const artifacts = await storeIOHandler({ read }, { json: STATE_JSON, shardPrefix: 'state' }).load();
+  const arrays = decodeArrays(artifacts, where(STATE_JSON));
   const topology = artifacts.modelTopology as Partial<ModelState> | undefined;
   if (topology?.kind !== kind || typeof topology.formatVersion !== 'number') {
-    throw new ArtifactIntegrityError(where(MODEL_JSON), `modelTopology does not describe a ${kind} model`);
+    throw new ArtifactIntegrityError(where(STATE_JSON), `modelTopology does not describe a ${kind} model`);
   }
-  const users = encoderOf(arrays, WEIGHT_PREFIX.userIds, where(MODEL_JSON));
-  const items = encoderOf(arrays, WEIGHT_PREFIX.itemIds, where(MODEL_JSON));
+  const users = encoderOf(arrays, WEIGHT_PREFIX.userIds, where(STATE_JSON));
+  const items = encoderOf(arrays, WEIGHT_PREFIX.itemIds, where(STATE_JSON));
   const state: ModelState = {
     kind,
     formatVersion: topology.formatVersion,
@@ -73,7 +74,7 @@ export async function loadArtifact(
   for (const [name, array] of arrays) {
     if (name.startsWith(WEIGHT_PREFIX.model)) state.arrays[name.slice(WEIGHT_PREFIX.model.length)] = array;
   }
-  const seen = manifest.seen ? seenOf(arrays, users.size, items.size, where(MODEL_JSON)) : null;
+  const seen = manifest.seen ? seenOf(arrays, users.size, items.size, where(STATE_JSON)) : null;
   const movieBytes = files.get(MOVIES_JSON);
   const movies = movieBytes ? decodeMovies(movieBytes, where(MOVIES_JSON)) : null;
 

@@ -8,8 +8,9 @@ import { tf } from '../tf/tf.js';
 import {
   ARTIFACT_FORMAT_VERSION,
   MANIFEST_JSON,
-  MODEL_JSON_FORMAT,
   MOVIES_JSON,
+  STATE_JSON,
+  STATE_JSON_FORMAT,
   WEIGHT_PREFIX,
   type ArtifactManifest,
   type ArtifactRef,
@@ -42,8 +43,9 @@ interface NamedArray {
 }
 
 /**
- * Saves a fitted model as a new immutable version `<kind>/<version>/` of the store: model.json + weight shards
- * through a tf.io handler, movies.json, and manifest.json last, all in a staged folder published at once.
+ * Saves a fitted model as a new immutable version `<kind>/<version>/` of the store: its scoring Layers model
+ * (model.json + shards, what stock TF.js opens), its state (state.json + shards) through the same tf.io
+ * handler, movies.json, and manifest.json last, all in a staged folder published at once.
  * Nothing is visible (and `current` is untouched) if any step fails. Does not move `current`: see
  * promoteArtifact.
  * @example const ref = await saveArtifact(store, model, { seen, movies: tables.movies, metrics });
@@ -80,10 +82,12 @@ export async function saveArtifact(
     await staged.write(name, bytes);
     files[name] = { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
   };
+  const scoring = model.scoringModel();
   try {
-    await storeIOHandler({ write }).save({
+    await scoring.model.save(storeIOHandler({ write }));
+    await storeIOHandler({ write }, { json: STATE_JSON, shardPrefix: 'state' }).save({
       modelTopology: topology,
-      format: MODEL_JSON_FORMAT,
+      format: STATE_JSON_FORMAT,
       generatedBy: `recsys (TensorFlow.js ${tf.version_core})`,
       convertedBy: null,
       weightSpecs: specs,
@@ -109,6 +113,7 @@ export async function saveArtifact(
       metrics: meta.metrics ?? null,
       training: meta.training ?? null,
       idMaps: { users: users.size, items: items.size },
+      scoring: { input: scoring.input },
       seen: meta.seen ? { nnz: meta.seen.indices.length } : null,
       movies: movieCount,
       files: { ...files },
@@ -121,6 +126,8 @@ export async function saveArtifact(
   } catch (error) {
     await staged.abort();
     throw error;
+  } finally {
+    scoring.model.dispose();
   }
 }
 

@@ -72,9 +72,14 @@ async function readManifest(store: ArtifactStore, prefix: string, where: string)
   // The format version first: a newer format may have other fields, and that is the clearer message.
   const formatVersion = (raw as { formatVersion?: unknown } | null)?.formatVersion;
   if (formatVersion !== ARTIFACT_FORMAT_VERSION) {
+    const kind = (raw as { kind?: unknown } | null)?.kind;
+    const retrain =
+      typeof formatVersion === 'number' && formatVersion < ARTIFACT_FORMAT_VERSION
+        ? `; it was saved by an older recsys: retrain it (recsys train --model ${typeof kind === 'string' ? kind : '<kind>'})`
+        : '';
     throw new ArtifactIntegrityError(
       where,
-      `artifact format version ${JSON.stringify(formatVersion)}; this build reads version ${ARTIFACT_FORMAT_VERSION}`,
+      `artifact format version ${JSON.stringify(formatVersion)}; this build reads version ${ARTIFACT_FORMAT_VERSION}${retrain}`,
     );
   }
   const parsed = manifestSchema.safeParse(raw);

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'BACKEND'
   | 'CANCELLED'
+  | 'NOT_FITTED'
   | 'INTERNAL';
 
 /** Base class of every error the project raises on purpose. */
@@ -119,6 +120,19 @@ export class CancelledError extends AppError {
   }
 }
 
+/**
+ * A model used before it was fitted or loaded (a programming error in the caller, so a 500 if it ever
+ * reaches the API).
+ * @example throw new NotFittedError('als', 'recommend');
+ */
+export class NotFittedError extends AppError {
+  constructor(model: string, method: string) {
+    super('NOT_FITTED', `${model} model is not fitted: call fit() or load an artifact before ${method}()`, {
+      status: 500,
+    });
+  }
+}
+
 /** Process exit codes per error code, for the CLI. */
 export const EXIT_CODES: Record<ErrorCode, number> = {
   DATA_FORMAT: 65,
@@ -135,5 +149,6 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 64,
   BACKEND: 70,
   CANCELLED: 130,
+  NOT_FITTED: 70,
   INTERNAL: 70,
 };

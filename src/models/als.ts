@@ -15,17 +15,18 @@ import { scoreTopK, type Exclusion } from '../tf/topk.js';
 import { alsSchema, solveSettings, type AlsHyperparameters } from './als-hyperparameters.js';
 import { gramMatrix, solveRowsExactly } from './als-solve.js';
 import { trainAls } from './als-train.js';
-import { parseHyperparameterInput } from './hyperparameters.js';
+import { defineModel, RecommenderBase } from './base.js';
+import { historyMatrix } from './history.js';
 import { checkIndices, checkK } from './ranking.js';
-import { arrayOf, checkStateHeader, csrFromState, csrToState } from './state.js';
+import { factorScoringModel } from './scoring-models.js';
+import { arrayOf, csrFromState, csrToState } from './state.js';
 import type {
   FitOptions,
   FitReport,
   FoldIn,
-  ModelFactory,
   ModelState,
   RecommendOptions,
-  Recommender,
+  ScoringModel,
   TrainingMatrix,
   UserHistory,
 } from './types.js';
@@ -57,22 +58,8 @@ interface Fitted {
  * ALS recommender.
  * @example const model = alsFactory.create({ factors: 64, iterations: 15 }); await model.fit(train);
  */
-export class AlsModel implements Recommender, FoldIn {
+export class AlsModel extends RecommenderBase<AlsHyperparameters, Fitted> implements FoldIn {
   readonly kind = 'als' as const;
-  readonly hyperparameters: Readonly<AlsHyperparameters>;
-  private fitted: Fitted | undefined;
-
-  constructor(hyperparameters: AlsHyperparameters) {
-    this.hyperparameters = Object.freeze({ ...hyperparameters });
-  }
-
-  get users(): IdEncoder {
-    return this.need().users;
-  }
-
-  get items(): IdEncoder {
-    return this.need().items;
-  }
 
   /** Row-major [users, factors]. */
   get userFactors(): Float32Array {
@@ -113,8 +100,7 @@ export class AlsModel implements Recommender, FoldIn {
         `training diverged to non-finite factors at ${h.regularization}; raise it`,
       );
     }
-    this.dispose();
-    this.fitted = build(h, users, items, userItems, result.userFactors, result.itemFactors);
+    this.setFitted(build(h, users, items, userItems, result.userFactors, result.itemFactors));
     return { seconds: (performance.now() - started) / 1000, epochs: result.epochs };
   }
 
@@ -199,39 +185,36 @@ export class AlsModel implements Recommender, FoldIn {
     };
   }
 
-  /** Rebuilds a fitted model from `getState()` output and the encoders stored beside it. */
-  static fromState(state: ModelState, encoders: { users: IdEncoder; items: IdEncoder }): AlsModel {
-    checkStateHeader(state, 'als', FORMAT_VERSION);
-    let h: AlsHyperparameters;
-    try {
-      h = parseHyperparameterInput('als', alsSchema, state.hyperparameters);
-    } catch (error) {
-      throw new ArtifactIntegrityError('als state', (error as Error).message);
-    }
+  /** User index -> user factors -> dense layer whose kernel is the item factors: the dot products. */
+  scoringModel(): ScoringModel {
+    const { users, items, userFactors, itemFactors } = this.need('scoringModel');
+    const factors = this.hyperparameters.factors;
+    return factorScoringModel(userFactors, itemFactors, { users: users.size, items: items.size, factors });
+  }
+
+  /** Rebuilds a fitted model from `getState()` output (header and hyperparameters checked) and the encoders. */
+  static fromState(
+    h: AlsHyperparameters,
+    state: ModelState,
+    encoders: { users: IdEncoder; items: IdEncoder },
+  ): AlsModel {
     const { users, items } = encoders;
     const userFactors = factorArray(state, 'userFactors', users.size, h.factors);
     const itemFactors = factorArray(state, 'itemFactors', items.size, h.factors);
     const userItems = csrFromState(state, 'userItems', users.size, items.size);
     const model = new AlsModel(h);
-    model.fitted = build(h, users, items, userItems, userFactors, itemFactors);
+    model.setFitted(build(h, users, items, userItems, userFactors, itemFactors));
     return model;
   }
 
-  dispose(): void {
-    if (!this.fitted) return;
-    const t = this.fitted.tensors;
+  protected override release(fitted: Fitted): void {
+    const t = fitted.tensors;
     tf.dispose([t.userFactors, t.itemFactors, t.itemFactorsT, t.itemUnitT, ...(t.gram ? [t.gram] : [])]);
-    this.fitted = undefined;
   }
 
   private foldInMatrix(matrix: CsrMatrix): Float32Array {
     const { tensors } = this.need();
     return solveRowsExactly(matrix, tensors.itemFactors, tensors.gram, solveSettings(this.hyperparameters));
-  }
-
-  private need(): Fitted {
-    if (!this.fitted) throw new Error('als model is not fitted');
-    return this.fitted;
   }
 }
 
@@ -260,31 +243,6 @@ function build(
   return { users, items, userItems, userFactors, itemFactors, tensors: { ...tensors, gram } };
 }
 
-function historyMatrix(histories: readonly UserHistory[], nItems: number): CsrMatrix {
-  let nnz = 0;
-  histories.forEach((history, q) => {
-    checkIndices(history.items, nItems, 'item');
-    if (history.values && history.values.length !== history.items.length) {
-      throw new RangeError(
-        `history ${q} has ${history.values.length} values for ${history.items.length} items`,
-      );
-    }
-    nnz += history.items.length;
-  });
-  const rows = new Int32Array(nnz);
-  const cols = new Int32Array(nnz);
-  const values = new Float32Array(nnz);
-  let p = 0;
-  histories.forEach((history, q) => {
-    for (let j = 0; j < history.items.length; j++, p++) {
-      rows[p] = q;
-      cols[p] = history.items[j] as number;
-      values[p] = history.values ? (history.values[j] as number) : 1;
-    }
-  });
-  return buildCsr(histories.length, nItems, rows, cols, values);
-}
-
 function factorArray(state: ModelState, name: string, rows: number, f: number): Float32Array {
   const data = arrayOf(state, name, 'float32');
   if (data.length !== rows * f) {
@@ -302,11 +260,11 @@ function factorArray(state: ModelState, name: string, rows: number, f: number): 
  * The registry's entry for ALS.
  * @example const model = alsFactory.create(alsFactory.parseHyperparameters({ factors: '32' }));
  */
-export const alsFactory: ModelFactory<AlsHyperparameters> = {
+export const alsFactory = defineModel({
   kind: 'als',
   description: 'Alternating least squares (implicit confidence or explicit ratings) on TF.js',
-  defaults: alsSchema.parse({}),
-  parseHyperparameters: (input) => parseHyperparameterInput('als', alsSchema, input),
-  create: (hyperparameters = {}) => new AlsModel(parseHyperparameterInput('als', alsSchema, hyperparameters)),
-  fromState: (state, encoders) => AlsModel.fromState(state, encoders),
-};
+  schema: alsSchema,
+  formatVersion: FORMAT_VERSION,
+  create: (hyperparameters) => new AlsModel(hyperparameters),
+  restore: (hyperparameters, state, encoders) => AlsModel.fromState(hyperparameters, state, encoders),
+});

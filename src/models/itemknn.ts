@@ -5,21 +5,20 @@
  * every reachable one (ties by lower index).
  */
 import { z } from 'zod';
-import { ArtifactIntegrityError } from '../core/errors.js';
 import { emptyTopK, type TopK } from '../core/types.js';
 import { transposeCsr } from '../dataset/csr.js';
 import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
-import { parseHyperparameterInput } from './hyperparameters.js';
+import { defineModel, RecommenderBase } from './base.js';
 import { ITEM_WEIGHTINGS, topNeighbours, weightItemVectors } from './itemknn-similarity.js';
 import { checkIndices, checkK, markItems, markRow, selectTopK } from './ranking.js';
-import { checkStateHeader, csrFromState, csrToState } from './state.js';
+import { itemItemScoringModel } from './scoring-models.js';
+import { csrFromState, csrToState } from './state.js';
 import type {
   FitOptions,
   FitReport,
-  ModelFactory,
   ModelState,
   RecommendOptions,
-  Recommender,
+  ScoringModel,
   TrainingMatrix,
   UserHistory,
 } from './types.js';
@@ -53,22 +52,8 @@ interface Fitted {
  * Item-kNN over a pruned similarity matrix.
  * @example const model = itemKnnFactory.create({ neighbours: 100 }); await model.fit(train);
  */
-export class ItemKnnModel implements Recommender {
+export class ItemKnnModel extends RecommenderBase<ItemKnnHyperparameters, Fitted> {
   readonly kind = 'itemknn' as const;
-  readonly hyperparameters: Readonly<ItemKnnHyperparameters>;
-  private fitted: Fitted | undefined;
-
-  constructor(hyperparameters: ItemKnnHyperparameters) {
-    this.hyperparameters = Object.freeze({ ...hyperparameters });
-  }
-
-  get users(): IdEncoder {
-    return this.need().users;
-  }
-
-  get items(): IdEncoder {
-    return this.need().items;
-  }
 
   /** The pruned similarity matrix (item x item, columns ascending). */
   get similarity(): CsrMatrix {
@@ -86,7 +71,7 @@ export class ItemKnnModel implements Recommender {
       onProgress: options.onProgress,
       signal: options.signal,
     });
-    this.fitted = { users: train.users, items: train.items, userItems: train.userItems, similarity };
+    this.setFitted({ users: train.users, items: train.items, userItems: train.userItems, similarity });
     const seconds = (performance.now() - started) / 1000;
     const epoch = { iteration: 1, iterations: 1, seconds };
     options.onEpoch?.(epoch);
@@ -181,28 +166,37 @@ export class ItemKnnModel implements Recommender {
     };
   }
 
-  /** Rebuilds a fitted model from `getState()` output and the encoders stored beside it. */
-  static fromState(state: ModelState, encoders: { users: IdEncoder; items: IdEncoder }): ItemKnnModel {
-    checkStateHeader(state, 'itemknn', FORMAT_VERSION);
-    let hyperparameters: ItemKnnHyperparameters;
-    try {
-      hyperparameters = parseHyperparameterInput('itemknn', schema, state.hyperparameters);
-    } catch (error) {
-      throw new ArtifactIntegrityError('itemknn state', (error as Error).message);
+  /**
+   * Multi-hot history -> dense layer whose kernel is the pruned similarity (row = history item), so predict
+   * gives the same sums as `recommendForHistories`. The kernel is dense: items^2 floats.
+   */
+  scoringModel(): ScoringModel {
+    const { similarity } = this.need('scoringModel');
+    const n = similarity.nRows;
+    const dense = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let p = similarity.indptr[i] as number; p < (similarity.indptr[i + 1] as number); p++) {
+        dense[i * n + (similarity.indices[p] as number)] = similarity.values[p] as number;
+      }
     }
+    return itemItemScoringModel(dense, n);
+  }
+
+  /** Rebuilds a fitted model from `getState()` output (header and hyperparameters checked) and the encoders. */
+  static fromState(
+    hyperparameters: ItemKnnHyperparameters,
+    state: ModelState,
+    encoders: { users: IdEncoder; items: IdEncoder },
+  ): ItemKnnModel {
     const nItems = encoders.items.size;
     const model = new ItemKnnModel(hyperparameters);
-    model.fitted = {
+    model.setFitted({
       users: encoders.users,
       items: encoders.items,
       userItems: csrFromState(state, 'userItems', encoders.users.size, nItems),
       similarity: csrFromState(state, 'similarity', nItems, nItems),
-    };
+    });
     return model;
-  }
-
-  dispose(): void {
-    // the similarity lives in plain arrays: no tensors to free
   }
 
   /** Adds value(i) * sim(i, j) into scores[j] for every history item i and neighbour j. */
@@ -221,23 +215,17 @@ export class ItemKnnModel implements Recommender {
       }
     }
   }
-
-  private need(): Fitted {
-    if (!this.fitted) throw new Error('item-kNN model used before fit');
-    return this.fitted;
-  }
 }
 
 /**
  * The registry's item-kNN factory.
  * @example const model = itemKnnFactory.create({ weighting: 'bm25' }); await model.fit(train);
  */
-export const itemKnnFactory: ModelFactory<ItemKnnHyperparameters> = {
+export const itemKnnFactory = defineModel({
   kind: 'itemknn',
   description: 'item-item cosine (or tf-idf / BM25) similarity, top-N neighbours per item',
-  defaults: schema.parse({}),
-  parseHyperparameters: (input) => parseHyperparameterInput('itemknn', schema, input),
-  create: (hyperparameters) =>
-    new ItemKnnModel(parseHyperparameterInput('itemknn', schema, hyperparameters ?? {})),
-  fromState: (state, encoders) => ItemKnnModel.fromState(state, encoders),
-};
+  schema,
+  formatVersion: FORMAT_VERSION,
+  create: (hyperparameters) => new ItemKnnModel(hyperparameters),
+  restore: (hyperparameters, state, encoders) => ItemKnnModel.fromState(hyperparameters, state, encoders),
+});

@@ -7,16 +7,16 @@ import { z } from 'zod';
 import { ArtifactIntegrityError } from '../core/errors.js';
 import { emptyTopK, type TopK } from '../core/types.js';
 import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
-import { parseHyperparameterInput } from './hyperparameters.js';
+import { defineModel, RecommenderBase } from './base.js';
 import { checkIndices, checkK, markItems, markRow } from './ranking.js';
-import { arrayOf, checkStateHeader, csrFromState, csrToState } from './state.js';
+import { constantScoringModel } from './scoring-models.js';
+import { arrayOf, csrFromState, csrToState } from './state.js';
 import type {
   FitOptions,
   FitReport,
-  ModelFactory,
   ModelState,
   RecommendOptions,
-  Recommender,
+  ScoringModel,
   TrainingMatrix,
   UserHistory,
 } from './types.js';
@@ -42,18 +42,8 @@ interface Fitted {
  * Items by popularity. `recommend` is O(k + |excluded|) per user since all users share one ranking.
  * @example const model = popularityFactory.create(); await model.fit(train); await model.recommend(users, 10);
  */
-export class PopularityModel implements Recommender {
+export class PopularityModel extends RecommenderBase<PopularityHyperparameters, Fitted> {
   readonly kind = 'popularity' as const;
-  readonly hyperparameters: Readonly<PopularityHyperparameters> = {};
-  private fitted: Fitted | undefined;
-
-  get users(): IdEncoder {
-    return this.need().users;
-  }
-
-  get items(): IdEncoder {
-    return this.need().items;
-  }
 
   /** Positive interactions per item of the training data (a copy). */
   get counts(): Float32Array {
@@ -67,7 +57,7 @@ export class PopularityModel implements Recommender {
     for (let p = 0; p < userItems.indices.length; p++) {
       if ((userItems.values[p] as number) > 0) counts[userItems.indices[p] as number]! += 1;
     }
-    this.fitted = { users: train.users, items: train.items, userItems, counts, order: rankByCount(counts) };
+    this.setFitted({ users: train.users, items: train.items, userItems, counts, order: rankByCount(counts) });
     const seconds = (performance.now() - started) / 1000;
     const epoch = { iteration: 1, iterations: 1, seconds };
     options.onEpoch?.(epoch);
@@ -146,9 +136,13 @@ export class PopularityModel implements Recommender {
     };
   }
 
-  /** Rebuilds a fitted model from `getState()` output and the encoders stored beside it. */
+  /** Every user gets the same scores: the counts, as a dense layer's bias over a zero kernel. */
+  scoringModel(): ScoringModel {
+    return constantScoringModel(this.need('scoringModel').counts);
+  }
+
+  /** Rebuilds a fitted model from `getState()` output (header already checked) and the encoders. */
   static fromState(state: ModelState, encoders: { users: IdEncoder; items: IdEncoder }): PopularityModel {
-    checkStateHeader(state, 'popularity', FORMAT_VERSION);
     const counts = arrayOf(state, 'counts', 'float32');
     const userItems = csrFromState(state, 'userItems', encoders.users.size, encoders.items.size);
     if (counts.length !== encoders.items.size) {
@@ -157,19 +151,15 @@ export class PopularityModel implements Recommender {
         `it has ${counts.length} counts for ${encoders.items.size} items`,
       );
     }
-    const model = new PopularityModel();
-    model.fitted = {
+    const model = new PopularityModel({});
+    model.setFitted({
       users: encoders.users,
       items: encoders.items,
       userItems,
       counts,
       order: rankByCount(counts),
-    };
+    });
     return model;
-  }
-
-  dispose(): void {
-    // no tensors
   }
 
   /** Writes the first k unmasked items of the popularity order into row q. */
@@ -184,11 +174,6 @@ export class PopularityModel implements Recommender {
       place++;
     }
   }
-
-  private need(): Fitted {
-    if (!this.fitted) throw new Error('popularity model used before fit');
-    return this.fitted;
-  }
 }
 
 function rankByCount(counts: Float32Array): Int32Array {
@@ -201,15 +186,11 @@ function rankByCount(counts: Float32Array): Int32Array {
  * The registry's popularity factory.
  * @example const model = popularityFactory.create(); await model.fit(train);
  */
-export const popularityFactory: ModelFactory<PopularityHyperparameters> = {
+export const popularityFactory = defineModel({
   kind: 'popularity',
   description: 'most positive interactions in training; the baseline and the cold-start fallback',
-  defaults: {},
-  parseHyperparameters: (input) =>
-    parseHyperparameterInput('popularity', schema, input) as PopularityHyperparameters,
-  create: (hyperparameters) => {
-    parseHyperparameterInput('popularity', schema, hyperparameters ?? {});
-    return new PopularityModel();
-  },
-  fromState: (state, encoders) => PopularityModel.fromState(state, encoders),
-};
+  schema,
+  formatVersion: FORMAT_VERSION,
+  create: () => new PopularityModel({}),
+  restore: (_h, state, encoders) => PopularityModel.fromState(state, encoders),
+});

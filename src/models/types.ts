@@ -1,6 +1,11 @@
 import type { ProgressListener } from '../core/progress.js';
 import type { ModelKind, TopK } from '../core/types.js';
+import type { z } from 'zod';
 import type { CsrMatrix, IdEncoder, TrainingMatrix } from '../dataset/types.js';
+import type { LayersModel } from '../tf/layers.js';
+
+/** Hyperparameter values as they are stored in manifests and passed on the command line. */
+export type HyperparameterValues = Record<string, number | string | boolean>;
 
 /** What a model is trained on (declared in the dataset layer, which builds it). */
 export type { TrainingMatrix } from '../dataset/types.js';
@@ -76,8 +81,28 @@ export interface Recommender {
   /** The k most similar items to each of `items` (the item itself excluded). */
   similarItems(items: Int32Array, k: number): Promise<TopK>;
   getState(): ModelState;
+  /**
+   * The model as a stock TF.js Layers model whose `predict` gives scores (what the artifact's model.json
+   * holds, so `tf.loadLayersModel` opens it in Node or a browser). The caller disposes it.
+   */
+  scoringModel(): ScoringModel;
   /** Frees the model's tensors. */
   dispose(): void;
+}
+
+/**
+ * What a scoring model's `predict` takes; it always answers one score per item and input row:
+ * - `user`: dense user indices, float32 `[batch, 1]` -> `[batch, items]`;
+ * - `history`: multi-hot rows of the items a user liked, float32 `[batch, items]` -> `[batch, items]`;
+ * - `user-item`: `[users [batch, 1], items [batch, 1]]` -> `[batch, 1]` (pairwise models: feed a user's
+ *   index beside every item index to rank the catalogue).
+ */
+export type ScoringInput = 'user' | 'history' | 'user-item';
+
+/** A Layers model whose predict gives the same scores (and so the same ranking) as the model's recommend. */
+export interface ScoringModel {
+  model: LayersModel;
+  input: ScoringInput;
 }
 
 /** Optional ability: latent factors for a new or changed user without retraining. */
@@ -90,11 +115,11 @@ export function isFoldIn(model: Recommender): model is Recommender & FoldIn {
 }
 
 /** How the registry builds a model of one kind. */
-export interface ModelFactory<
-  H extends Record<string, number | string | boolean> = Record<string, number | string | boolean>,
-> {
+export interface ModelFactory<H extends HyperparameterValues = HyperparameterValues> {
   readonly kind: ModelKind;
   readonly description: string;
+  /** The hyperparameters as a strict zod object with defaults (forms in the TUI are generated from it). */
+  readonly schema: z.AnyZodObject;
   readonly defaults: H;
   /** Validates and completes hyperparameters (throws ValidationError naming the field). */
   parseHyperparameters(input: Record<string, unknown>): H;

@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArtifactIntegrityError, NotFoundError, ValidationError } from '../../src/core/errors.js';
-import { MANIFEST_JSON, MODEL_JSON, SHARD_BYTES, VERSION_PATTERN } from '../../src/artifacts/format.js';
+import {
+  MANIFEST_JSON,
+  MODEL_JSON,
+  SHARD_BYTES,
+  STATE_JSON,
+  VERSION_PATTERN,
+} from '../../src/artifacts/format.js';
 import { listArtifacts } from '../../src/artifacts/list.js';
 import { loadArtifact } from '../../src/artifacts/load.js';
 import { currentPointerKey, promoteArtifact, readCurrentPointer } from '../../src/artifacts/pointer.js';
@@ -82,23 +88,38 @@ describeEachBackend('artifact round trip', () => {
 });
 
 describe('artifact format', () => {
-  it('writes TF.js model.json + shards and a manifest hashing every file', async () => {
+  it('writes a stock Layers model.json, the state beside it, and a manifest hashing every file', async () => {
     const model = await fitted();
     const ref = await saveArtifact(store, model, { seen: train.userItems });
     model.dispose();
     const dir = path.join(root, 'popularity', ref.version);
-    expect((await fs.readdir(dir)).sort()).toEqual(['group1-shard1of1.bin', MANIFEST_JSON, MODEL_JSON]);
+    expect((await fs.readdir(dir)).sort()).toEqual([
+      'group1-shard1of1.bin',
+      MANIFEST_JSON,
+      MODEL_JSON,
+      'state-shard1of1.bin',
+      STATE_JSON,
+    ]);
     const modelJson = JSON.parse(await fs.readFile(path.join(dir, MODEL_JSON), 'utf8'));
-    expect(modelJson.format).toBe('recsys-model-state');
-    expect(modelJson.generatedBy).toMatch(/TensorFlow\.js \d/);
-    expect(modelJson.convertedBy).toBeNull();
-    expect(modelJson.modelTopology).toMatchObject({
+    expect(modelJson.format).toBe('layers-model');
+    expect(modelJson.modelTopology.class_name).toBe('Sequential');
+    expect(modelJson.weightsManifest[0].paths).toEqual(['group1-shard1of1.bin']);
+    expect(modelJson.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toEqual([
+      'item_scores/kernel',
+      'item_scores/bias',
+    ]);
+
+    const stateJson = JSON.parse(await fs.readFile(path.join(dir, STATE_JSON), 'utf8'));
+    expect(stateJson.format).toBe('recsys-model-state');
+    expect(stateJson.generatedBy).toMatch(/TensorFlow\.js \d/);
+    expect(stateJson.convertedBy).toBeNull();
+    expect(stateJson.modelTopology).toMatchObject({
       kind: 'popularity',
       formatVersion: 1,
       hyperparameters: { dim: 8, seed: 7 },
     });
-    expect(modelJson.weightsManifest[0].paths).toEqual(['group1-shard1of1.bin']);
-    const names = modelJson.weightsManifest[0].weights.map((w: { name: string }) => w.name);
+    expect(stateJson.weightsManifest[0].paths).toEqual(['state-shard1of1.bin']);
+    const names = stateJson.weightsManifest[0].weights.map((w: { name: string }) => w.name);
     expect(names).toEqual([
       'model/counts',
       'model/itemVectors',
@@ -109,12 +130,12 @@ describe('artifact format', () => {
       'seen/indptr',
       'seen/indices',
     ]);
-    expect(modelJson.weightsManifest[0].weights[1]).toEqual({
+    expect(stateJson.weightsManifest[0].weights[1]).toEqual({
       name: 'model/itemVectors',
       shape: [40, 8],
       dtype: 'float32',
     });
-    expect(modelJson.weightsManifest[0].weights[4]).toEqual({
+    expect(stateJson.weightsManifest[0].weights[4]).toEqual({
       name: 'ids/users',
       shape: [60],
       dtype: 'int32',
@@ -122,13 +143,14 @@ describe('artifact format', () => {
 
     const manifest = JSON.parse(await fs.readFile(path.join(dir, MANIFEST_JSON), 'utf8'));
     expect(manifest).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       kind: 'popularity',
       version: ref.version,
       idMaps: { users: 60, items: 40 },
+      scoring: { input: 'user' },
     });
     expect(manifest.backend).toBe(tf.getBackend());
-    for (const name of [MODEL_JSON, 'group1-shard1of1.bin']) {
+    for (const name of [MODEL_JSON, 'group1-shard1of1.bin', STATE_JSON, 'state-shard1of1.bin']) {
       const bytes = await fs.readFile(path.join(dir, name));
       expect(manifest.files[name]).toEqual({
         bytes: bytes.length,
@@ -142,8 +164,8 @@ describe('artifact format', () => {
     const ref = await saveArtifact(store, model);
     const dir = path.join(root, 'popularity', ref.version);
     const shards = (await fs.readdir(dir)).filter((n) => n.endsWith('.bin')).sort();
-    expect(shards).toEqual(['group1-shard1of2.bin', 'group1-shard2of2.bin']);
-    expect((await fs.stat(path.join(dir, shards[0]!))).size).toBe(SHARD_BYTES);
+    expect(shards).toEqual(['group1-shard1of1.bin', 'state-shard1of2.bin', 'state-shard2of2.bin']);
+    expect((await fs.stat(path.join(dir, shards[1]!))).size).toBe(SHARD_BYTES);
     const loaded = await loadArtifact(store, 'popularity', ref.version, { factory: vectorFactory });
     const similar = await loaded.model.similarItems(Int32Array.of(1), 3);
     expect(Array.from(similar.scores)).toEqual(
@@ -166,13 +188,13 @@ describe('artifact integrity', () => {
   const load = () => loadArtifact(store, 'popularity', version, { factory: vectorFactory });
 
   it('refuses a shard with one flipped byte, naming the file', async () => {
-    const shard = path.join(dir, 'group1-shard1of1.bin');
+    const shard = path.join(dir, 'state-shard1of1.bin');
     const bytes = await fs.readFile(shard);
     bytes[100] = bytes[100]! ^ 0x01;
     await fs.writeFile(shard, bytes);
     const tensors = tf.memory().numTensors;
     await expect(load()).rejects.toThrow(ArtifactIntegrityError);
-    await expect(load()).rejects.toThrow(/group1-shard1of1\.bin.*sha256/);
+    await expect(load()).rejects.toThrow(/state-shard1of1\.bin.*sha256/);
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
@@ -180,7 +202,9 @@ describe('artifact integrity', () => {
     // Each damage alone, the file restored afterwards, so each check names its own file.
     const cases: [string, 'remove' | 'append', (size: number) => string][] = [
       ['group1-shard1of1.bin', 'remove', () => 'the file is missing'],
+      ['state-shard1of1.bin', 'remove', () => 'the file is missing'],
       [MODEL_JSON, 'remove', () => 'the file is missing'],
+      [STATE_JSON, 'remove', () => 'the file is missing'],
       ['movies.json', 'append', (size) => `${size + 1} bytes, the manifest says ${size}`],
       [MANIFEST_JSON, 'remove', () => 'the file is missing (an incomplete version)'],
     ];
@@ -201,8 +225,13 @@ describe('artifact integrity', () => {
   it('refuses another artifact format version and a manifest that is not JSON', async () => {
     const file = path.join(dir, MANIFEST_JSON);
     const manifest = JSON.parse(await fs.readFile(file, 'utf8'));
-    await fs.writeFile(file, JSON.stringify({ ...manifest, formatVersion: 2 }));
-    await expect(load()).rejects.toThrow(/artifact format version 2; this build reads version 1/);
+    await fs.writeFile(file, JSON.stringify({ ...manifest, formatVersion: 3 }));
+    await expect(load()).rejects.toThrow(/artifact format version 3; this build reads version 2$/);
+    // An artifact of the previous format (a model.json holding the state) asks to be retrained.
+    await fs.writeFile(file, JSON.stringify({ ...manifest, formatVersion: 1 }));
+    await expect(load()).rejects.toThrow(
+      /artifact format version 1; this build reads version 2; it was saved by an older recsys: retrain it \(recsys train --model popularity\)/,
+    );
     await fs.writeFile(file, '{"formatVersion": 1,');
     await expect(load()).rejects.toThrow(/manifest\.json is not intact: not JSON/);
   });

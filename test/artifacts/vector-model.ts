@@ -4,6 +4,7 @@
  * a tf tensor (so save/load leak checks mean something). `dim` sets the state's size (large dims make the
  * weights span several 4 MB shards).
  */
+import { z } from 'zod';
 import { createRng } from '../../src/core/rng.js';
 import type { TopK } from '../../src/core/types.js';
 import { buildCsr } from '../../src/dataset/csr.js';
@@ -15,9 +16,11 @@ import type {
   ModelState,
   Recommender,
   RecommendOptions,
+  ScoringModel,
   TrainingMatrix,
   UserHistory,
 } from '../../src/models/types.js';
+import { constantScoringModel } from '../../src/models/scoring-models.js';
 import { tf } from '../../src/tf/tf.js';
 
 type Hyper = { dim: number; seed: number };
@@ -167,6 +170,10 @@ export class VectorModel implements Recommender {
     this.fitted = undefined;
   }
 
+  scoringModel(): ScoringModel {
+    return constantScoringModel(this.need().counts);
+  }
+
   private need(): NonNullable<VectorModel['fitted']> {
     if (!this.fitted) throw new Error('not fitted');
     return this.fitted;
@@ -177,6 +184,7 @@ export class VectorModel implements Recommender {
 export const vectorFactory: ModelFactory<Hyper> = {
   kind: 'popularity',
   description: 'test model',
+  schema: z.object({ dim: z.number(), seed: z.number() }),
   defaults: { dim: 8, seed: 7 },
   parseHyperparameters: (input) => ({ dim: Number(input.dim ?? 8), seed: Number(input.seed ?? 7) }),
   create: (h) => new VectorModel(h),

@@ -4,11 +4,13 @@
  * hyperparameters and a fixture. It runs on every TF.js backend present.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ArtifactIntegrityError, NotFittedError } from '../../src/core/errors.js';
 import type { TopK } from '../../src/core/types.js';
 import { buildCsr } from '../../src/dataset/csr.js';
 import type { CsrMatrix } from '../../src/dataset/types.js';
 import type { BackendName } from '../../src/tf/backend.js';
-import type { ModelFactory, ModelState, Recommender } from '../../src/models/types.js';
+import type { ModelFactory, ModelState, Recommender, ScoringModel } from '../../src/models/types.js';
+import { tf } from '../../src/tf/tf.js';
 import { describeEachBackend, tensorsLeakedBy } from '../support/backends.js';
 import type { ConformanceFixture } from './fixtures.js';
 
@@ -49,6 +51,42 @@ function expectSameTopK(actual: TopK, expected: TopK): void {
     const e = expected.scores[j] as number;
     if (Number.isFinite(e)) expect(actual.scores[j]).toBeCloseTo(e, 4);
     else expect(actual.scores[j]).toBe(e);
+  }
+}
+
+/** Every user's scores for every item from a scoring model, [users * items], whatever its input kind. */
+async function predictScores(
+  scoring: ScoringModel,
+  userItems: CsrMatrix,
+  nItems: number,
+): Promise<Float32Array> {
+  const nUsers = userItems.nRows;
+  const inputs = tf.tidy(() => {
+    if (scoring.input === 'user') return [tf.reshape(tf.range(0, nUsers, 1, 'float32'), [nUsers, 1])];
+    if (scoring.input === 'history') {
+      const dense = new Float32Array(nUsers * nItems);
+      for (let u = 0; u < nUsers; u++) {
+        for (let p = userItems.indptr[u]!; p < userItems.indptr[u + 1]!; p++) {
+          dense[u * nItems + userItems.indices[p]!] = userItems.values[p]!;
+        }
+      }
+      return [tf.tensor2d(dense, [nUsers, nItems])];
+    }
+    const users = tf
+      .range(0, nUsers * nItems, 1, 'int32')
+      .floorDiv(nItems)
+      .toFloat();
+    const items = tf
+      .range(0, nUsers * nItems, 1, 'int32')
+      .mod(nItems)
+      .toFloat();
+    return [users.reshape([-1, 1]), items.reshape([-1, 1])];
+  });
+  const output = scoring.model.predict(inputs.length === 1 ? inputs[0]! : inputs) as tf.Tensor;
+  try {
+    return (await output.data()) as Float32Array;
+  } finally {
+    tf.dispose([output, ...inputs]);
   }
 }
 
@@ -184,11 +222,53 @@ export function describeRecommenderConformance(options: ConformanceOptions): voi
           loaded.dispose();
         });
         expect(leaked).toBe(0);
-        const other = {
-          ...state,
-          kind: factory.kind === 'popularity' ? 'itemknn' : 'popularity',
-        } as ModelState;
-        expect(() => factory.fromState(other, { users: train.users, items: train.items })).toThrow();
+      });
+
+      it('refuses damaged states with ArtifactIntegrityError and use before fit with NotFittedError', () => {
+        const state = copyState(model.getState());
+        const encoders = { users: train.users, items: train.items };
+        const refusals: [string, ModelState][] = [
+          ['another kind', { ...state, kind: factory.kind === 'popularity' ? 'itemknn' : 'popularity' }],
+          ['another format version', { ...state, formatVersion: state.formatVersion + 1 }],
+          [
+            'an unknown hyperparameter',
+            { ...state, hyperparameters: { ...state.hyperparameters, bogus: 1 } },
+          ],
+        ];
+        for (const name of Object.keys(state.arrays)) {
+          const arrays = { ...state.arrays };
+          delete arrays[name];
+          refusals.push([`no ${name}`, { ...state, arrays }]);
+        }
+        for (const [what, damaged] of refusals) {
+          expect(() => factory.fromState(damaged, encoders), what).toThrow(ArtifactIntegrityError);
+        }
+        const fresh = factory.create(hyperparameters);
+        expect(() => fresh.users).toThrow(NotFittedError);
+        return expect(fresh.recommend(allUsers, 3)).rejects.toThrow(NotFittedError);
+      });
+
+      it('exports a stock Layers model whose predict ranks as recommend does', async () => {
+        const k = 3;
+        const expected = await model.recommend(allUsers, k, { excludeSeen: true });
+        const leaked = await tensorsLeakedBy(async () => {
+          const scoring = model.scoringModel();
+          try {
+            const scores = await predictScores(scoring, train.userItems, nItems);
+            for (let u = 0; u < nUsers; u++) {
+              const seen = new Set(rowItems(train.userItems, u));
+              const row = Array.from(scores.subarray(u * nItems, (u + 1) * nItems));
+              const best = Math.max(...row.filter((_, i) => !seen.has(i)));
+              // The model's first item scores the best among unseen items in the exported graph too.
+              const first = expected.ids[u * k] as number;
+              expect(row[first]!).toBeCloseTo(best, 4);
+              expect(row[first]!).toBeCloseTo(expected.scores[u * k] as number, 3);
+            }
+          } finally {
+            scoring.model.dispose();
+          }
+        });
+        expect(leaked).toBe(0);
       });
 
       it('holds no NaN in its state or its scores', async () => {
