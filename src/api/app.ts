@@ -5,7 +5,7 @@ import { requestContext } from './middleware/request-context.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { buildOpenApiDocument, type ApiInfo } from './openapi.js';
 import type { AnyRouteSpec } from './route-spec.js';
-import { mountRoutes } from './router.js';
+import { mountRoutes } from './mount-routes.js';
 import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
 import { movieRoutes } from './routes/movies.js';
@@ -46,8 +46,9 @@ export function apiRoutes(
 
 /**
  * Builds the Koa app; it never listens (see `serve.ts`), so tests and benchmarks mount it on their own
- * servers. Two middlewares: the request context (request id, errors as JSON, metrics, access log; never
- * throws), then the routes (body size limit, matching, bearer check, validation, handler; JSON 404/405).
+ * servers. The request context (request id, declared body size, errors as JSON, JSON 404/405, metrics,
+ * access log; never throws), then koa-zod-router's routes on @koa/router (body parser, bearer check,
+ * validation, handler, response validation) and @koa/router's `allowedMethods` (405 + `Allow`).
  * @example const app = createApp({ service, logger, apiToken: config.apiToken }); http.createServer(app.callback());
  */
 export function createApp(deps: AppDeps): Koa {
@@ -60,10 +61,8 @@ export function createApp(deps: AppDeps): Koa {
   app.on('error', (error: unknown) =>
     deps.logger.warn('connection error', { error: error instanceof Error ? error.message : String(error) }),
   );
-  app.use(requestContext(deps.logger, metrics.observe));
-  mountRoutes(app, routes, {
-    bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-    apiToken: deps.apiToken,
-  });
+  const bodyLimitBytes = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  app.use(requestContext(deps.logger, metrics.observe, { bodyLimitBytes }));
+  mountRoutes(app, routes, { bodyLimitBytes, apiToken: deps.apiToken });
   return app;
 }

@@ -1,17 +1,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import Koa from 'koa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requestContext } from '../../src/api/middleware/request-context.js';
+import { mountRoutes } from '../../src/api/mount-routes.js';
 import { defineRoute, Reply } from '../../src/api/route-spec.js';
-import { mountRoutes } from '../../src/api/router.js';
 import { integerString } from '../../src/api/schemas.js';
 import { z } from '../../src/api/zod.js';
-import { silentLogger } from '../../src/core/log.js';
+import { createLogger } from '../../src/core/log.js';
 import { call } from './support.js';
 
-/** The router adapter on its own: specs in, validated handlers and JSON errors out, over real HTTP. */
-describe('route specs mounted through the router adapter', () => {
+/** The adapter on its own (specs -> koa-zod-router on @koa/router): validated handlers and JSON errors out. */
+describe('route specs mounted through koa-zod-router', () => {
   let server: http.Server;
   let url: string;
   const seen: unknown[] = [];
@@ -23,9 +24,25 @@ describe('route specs mounted through the router adapter', () => {
     3: Object.freeze({ id: 3, secret: 'x' }),
   };
 
+  const logged: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    level: 'error',
+    json: true,
+    stream: new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) logged.push(JSON.parse(line));
+        done();
+      },
+    }),
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   beforeAll(async () => {
     const app = new Koa();
-    app.use(requestContext(silentLogger));
+    app.use(requestContext(logger, undefined, { bodyLimitBytes: 1024 }));
     mountRoutes(
       app,
       [
@@ -88,13 +105,16 @@ describe('route specs mounted through the router adapter', () => {
     expect(seen.at(-1)).toMatchObject({ params: { id: 3 }, query: { q: 'hello' } });
   });
 
-  it('answers 500 without details when a handler breaks its response schema', async () => {
-    const response = await call(`${url}/things/7`);
+  it('answers 500 without details when a handler breaks its response schema, and logs where it broke', async () => {
+    const response = await call(`${url}/things/7`, { headers: { 'x-request-id': 'off-schema-7' } });
     expect(response.status).toBe(500);
     expect(response.body).toEqual({ error: { code: 'INTERNAL', message: 'internal server error' } });
+    const line = logged.find((l) => l.requestId === 'off-schema-7');
+    expect(line?.msg).toBe('request failed');
+    expect(line?.error).toContain('response of GET /things/{id} breaks its schema at id');
   });
 
-  it('checks the token before the body, then names the invalid field; a Reply sets status and headers', async () => {
+  it('checks the token before validation, then names the invalid field; a Reply sets status and headers', async () => {
     expect((await call(`${url}/things`, { method: 'POST', body: { name: '' } })).status).toBe(401);
     const invalid = await call(`${url}/things`, { method: 'POST', token: 'token', body: { name: '' } });
     expect(invalid.status).toBe(400);
@@ -105,21 +125,36 @@ describe('route specs mounted through the router adapter', () => {
     expect(made.headers.get('x-made')).toBe('yes');
   });
 
-  it('checks a frozen body like any other, and answers the same JSON for it every time', async () => {
+  it('validates a frozen body on every answer but renders its JSON once', async () => {
+    // Every JSON text the server renders for a body shaped like {id}: Koa stringifies object bodies, the
+    // adapter stringifies a frozen body once and answers the bytes after that.
+    const stringify = JSON.stringify;
+    const renderedIds: unknown[] = [];
+    vi.spyOn(JSON, 'stringify').mockImplementation(
+      (value: unknown, replacer?: (string | number)[] | null, space?: string | number) => {
+        if (typeof value === 'object' && value !== null && Object.keys(value).join() === 'id') {
+          renderedIds.push((value as { id: unknown }).id);
+        }
+        return stringify(value, replacer, space);
+      },
+    );
     for (let i = 0; i < 3; i++) {
       const one = await call(`${url}/frozen/1`);
       expect(one.status).toBe(200);
       expect(one.body).toEqual({ id: 1 });
       expect(one.headers.get('content-type')).toMatch(/^application\/json/);
     }
+    // The key the schema does not name is stripped from the rendered JSON, the first time and after.
     expect((await call(`${url}/frozen/3`)).body).toEqual({ id: 3 });
     expect((await call(`${url}/frozen/3`)).body).toEqual({ id: 3 });
+    // Off-schema: refused every time, so never rendered and never cached.
     expect((await call(`${url}/frozen/2`)).status).toBe(500);
     expect((await call(`${url}/frozen/2`)).status).toBe(500);
     expect(rendered).toEqual([1, 1, 1, 3, 3, 2, 2]);
+    expect(renderedIds).toEqual([1, 3]);
   });
 
-  it('matches as @koa/router did: any letter case, an optional trailing slash, HEAD through the GET route', async () => {
+  it("matches with @koa/router's defaults: any letter case, an optional trailing slash, HEAD through the GET route", async () => {
     expect(await call(`${url}/things/4/`)).toMatchObject({ status: 200, body: { id: 4 } });
     expect(await call(`${url}/THINGS/5`)).toMatchObject({ status: 200, body: { id: 5 } });
     const head = await fetch(`${url}/things/6`, { method: 'HEAD' });
@@ -143,9 +178,21 @@ describe('route specs mounted through the router adapter', () => {
     expect(missing.body.error).toMatchObject({ code: 'NOT_FOUND', message: 'no route GET /nowhere' });
     const wrong = await call(`${url}/things/1`, { method: 'DELETE' });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
+    expect(wrong.body.error.code).toBe('NOT_SUPPORTED');
+    // @koa/router lists HEAD first (it registers HEAD beside every GET).
+    expect(wrong.headers.get('allow')).toBe('HEAD, GET');
     const post = await call(`${url}/things`, { method: 'PUT' });
+    expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('POST');
+  });
+
+  it("answers OPTIONS with the path's methods, and a method the router does not know with a JSON 501", async () => {
+    const options = await fetch(`${url}/things/1`, { method: 'OPTIONS' });
+    expect(options.status).toBe(200);
+    expect(options.headers.get('allow')).toBe('HEAD, GET');
+    const unknown = await call(`${url}/things/1`, { method: 'PROPFIND' });
+    expect(unknown.status).toBe(501);
+    expect(unknown.body.error.code).toBe('NOT_SUPPORTED');
   });
 
   it('refuses a declared body over the limit with 413 before the bearer check or the route', async () => {

@@ -2,9 +2,9 @@ import type { Context } from 'koa';
 import { PayloadTooLargeError } from '../errors.js';
 
 /**
- * Refuses a body whose declared length is over the limit before anything reads it (the router calls it first
- * on every request). Bodies sent without a length (chunked) are bounded by the body parser's own limit, set to
- * the same number in `router.ts`.
+ * Refuses a body whose declared length is over the limit before anything reads it (the request context calls
+ * it first on every request). Bodies sent without a length (chunked) are bounded by the body parser's own
+ * limit, set to the same number in `mount-routes.ts`.
  * @example checkDeclaredBodySize(ctx, 16 * 1024);
  */
 export function checkDeclaredBodySize(ctx: Context, limitBytes: number): void {
