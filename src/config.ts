@@ -30,6 +30,8 @@ const schema = z.object({
   ),
   logLevel: withDefault(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   logFormat: withDefault(z.enum(['text', 'json']), 'text'),
+  /** After SIGTERM: /ready answers 503 while the server keeps answering this long, then it closes. */
+  shutdownDelayMs: withDefault(z.coerce.number().int().min(0).max(600_000), 0),
   gcsEndpoint: optionalString,
 });
 
@@ -51,6 +53,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
   RECSYS_WORKERS: 'workers',
   LOG_LEVEL: 'logLevel',
   LOG_FORMAT: 'logFormat',
+  RECSYS_SHUTDOWN_DELAY_MS: 'shutdownDelayMs',
   STORAGE_EMULATOR_HOST: 'gcsEndpoint',
 };
 
