@@ -1,7 +1,7 @@
 /**
  * Where artifacts live: a small byte store addressed by relative keys (`als/20261125T101500123Z-1a2b3c4d/
- * model.json`). The local filesystem implements it today; Google Cloud Storage (`gs://bucket/prefix`) will
- * implement the same interface with the deployment work, so nothing above this layer knows which one it has.
+ * model.json`). The local filesystem (local.ts) and Google Cloud Storage (`gs://bucket/prefix`, gcs.ts) implement
+ * it, so nothing above this layer knows which one it has.
  */
 
 /**

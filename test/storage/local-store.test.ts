@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError, NotFoundError, NotSupportedError, ValidationError } from '../../src/core/errors.js';
+import { AppError, NotFoundError, ValidationError } from '../../src/core/errors.js';
 import { createLocalStore } from '../../src/storage/local.js';
 import { createStore } from '../../src/storage/store.js';
 import type { ArtifactStore } from '../../src/storage/types.js';
@@ -122,11 +122,10 @@ describe('createStore', () => {
     expect(text(await viaUrl.read('x/y'))).toBe('1');
   });
 
-  it('refuses gs:// with NotSupportedError saying GCS comes with the deployment work', () => {
-    expect(() => createStore('gs://recsys-artifacts/prod')).toThrow(NotSupportedError);
-    expect(() => createStore('gs://recsys-artifacts/prod')).toThrow(
-      /Google Cloud Storage comes with the deployment/,
-    );
+  it('opens the Google Cloud Storage store for gs:// (no request until used) and refuses a bad bucket', () => {
+    expect(createStore('gs://recsys-artifacts/prod').uri).toBe('gs://recsys-artifacts/prod');
+    expect(createStore('gs://recsys-artifacts').localPath('als/current')).toBeNull();
+    expect(() => createStore('gs://x')).toThrow(ValidationError);
   });
 
   it('refuses unknown schemes and empty URIs naming the setting', () => {
