@@ -24,6 +24,8 @@ export interface AppDeps {
   /** Defaults to a fresh registry per app. */
   metrics?: ApiMetrics;
   info?: ApiInfo;
+  /** True while the server drains before a shutdown: `/ready` answers 503 (default: never). */
+  draining?: () => boolean;
 }
 
 /**
@@ -34,12 +36,13 @@ export function apiRoutes(
   service: RecommendationService,
   metrics: ApiMetrics,
   document: () => unknown,
+  draining: () => boolean = () => false,
 ): AnyRouteSpec[] {
   return [
     ...userRoutes(service),
     ...movieRoutes(service),
     ...adminRoutes(service),
-    ...opsRoutes(service, metrics),
+    ...opsRoutes(service, metrics, draining),
     ...docsRoutes(document),
   ];
 }
@@ -56,7 +59,12 @@ export function createApp(deps: AppDeps): Koa {
   const metrics = deps.metrics ?? createApiMetrics(() => deps.service.model());
   const info = deps.info ?? { title: 'recsys', version: '0.1.0', description: 'MovieLens recommendations' };
   let document: unknown;
-  const routes = apiRoutes(deps.service, metrics, () => (document ??= buildOpenApiDocument(routes, info)));
+  const routes = apiRoutes(
+    deps.service,
+    metrics,
+    () => (document ??= buildOpenApiDocument(routes, info)),
+    deps.draining,
+  );
   // Koa reports errors it could not hand to a middleware (a client that hung up mid-body) here.
   app.on('error', (error: unknown) =>
     deps.logger.warn('connection error', { error: error instanceof Error ? error.message : String(error) }),

@@ -30,6 +30,15 @@ export interface ApiServer {
   readonly url: string;
   readonly port: number;
   readonly service: RecommendationService;
+  /** True once `drain` was called: `/ready` answers 503. */
+  readonly draining: boolean;
+  /**
+   * The first half of a shutdown a load balancer can follow (SIGTERM): `/ready` answers 503 at once, and the
+   * server keeps accepting and answering for `config.shutdownDelayMs` (answers carry `Connection: close`) so
+   * the balancer sees it is not ready and stops sending before the listening socket goes. Resolves after the
+   * delay (at once with 0); `close` then stops as usual. Idempotent.
+   */
+  drain(): Promise<void>;
   /**
    * Graceful stop: no new connections, in-flight requests finish (cut after `graceMs`), then the service
    * lets its model go and the database pool closes. Idempotent.
@@ -59,7 +68,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ...(options.watchIntervalMs !== undefined ? { watchIntervalMs: options.watchIntervalMs } : {}),
     });
     await service.start();
-    const app = createApp({ service, logger, apiToken: options.apiToken });
+    let draining: Promise<void> | undefined;
+    const app = createApp({
+      service,
+      logger,
+      apiToken: options.apiToken,
+      draining: () => draining !== undefined,
+    });
     const running = await listen(app, config.host, config.port);
     logger.info('listening', { url: running.url, database: database.kind, model: config.model });
     const ready = service;
@@ -68,6 +83,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       url: running.url,
       port: running.port,
       service: ready,
+      get draining() {
+        return draining !== undefined;
+      },
+      drain() {
+        draining ??= (async () => {
+          const delayMs = config.shutdownDelayMs;
+          if (delayMs <= 0) return;
+          logger.info('draining: /ready answers 503, still serving', { delayMs });
+          running.drain();
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+        })();
+        return draining;
+      },
       close(graceMs) {
         closing ??= (async () => {
           await running.close(graceMs);

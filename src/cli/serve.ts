@@ -45,7 +45,9 @@ export function parseServeFlags(raw: Record<string, unknown>): {
 
 /**
  * Resolves when SIGTERM or SIGINT arrives and the server has shut down gracefully (in-flight requests
- * finished, pool closed). A second signal exits at once.
+ * finished, pool closed). SIGTERM first drains for RECSYS_SHUTDOWN_DELAY_MS (`/ready` 503 while still
+ * serving, so a load balancer stops sending first); SIGINT (Ctrl-C) does not wait. A second signal exits at
+ * once.
  * @example await untilSignal(server, logger);
  */
 export function untilSignal(server: ApiServer, logger: Logger): Promise<void> {
@@ -58,12 +60,15 @@ export function untilSignal(server: ApiServer, logger: Logger): Promise<void> {
       }
       stopping = true;
       logger.info('shutting down', { signal });
-      server.close().then(() => {
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-        logger.info('stopped');
-        resolve();
-      }, reject);
+      const drained = signal === 'SIGTERM' ? server.drain() : Promise.resolve();
+      drained
+        .then(() => server.close())
+        .then(() => {
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          logger.info('stopped');
+          resolve();
+        }, reject);
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -12,10 +12,15 @@ const readySchema = z
   .openapi('Readiness');
 
 /**
- * Operations routes: liveness, readiness (database reachable and a model loaded), Prometheus metrics.
- * @example mountRoutes(app, opsRoutes(service, metrics), options);
+ * Operations routes: liveness, readiness (database reachable, a model loaded and not draining before a
+ * shutdown), Prometheus metrics.
+ * @example mountRoutes(app, opsRoutes(service, metrics, () => false), options);
  */
-export function opsRoutes(service: RecommendationService, metrics: ApiMetrics): AnyRouteSpec[] {
+export function opsRoutes(
+  service: RecommendationService,
+  metrics: ApiMetrics,
+  draining: () => boolean = () => false,
+): AnyRouteSpec[] {
   return [
     defineRoute({
       method: 'get',
@@ -28,14 +33,15 @@ export function opsRoutes(service: RecommendationService, metrics: ApiMetrics): 
     defineRoute({
       method: 'get',
       path: '/ready',
-      summary: 'Readiness: the database answers and a model is loaded (503 otherwise)',
+      summary:
+        'Readiness: the database answers, a model is loaded and the server is not shutting down (503 otherwise)',
       tags: ['ops'],
       errors: [{ status: 503, description: 'not ready (same body, status "not ready")' }],
       validate: { response: readySchema },
       handler: async () => {
         const { database, model } = await service.readiness();
         const body = {
-          status: database && model ? ('ready' as const) : ('not ready' as const),
+          status: database && model && !draining() ? ('ready' as const) : ('not ready' as const),
           database,
           model: service.model() ?? null,
         };
