@@ -1,23 +1,34 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { acquirePgliteLock, type PgliteLock } from '../pglite-lock.js';
 import { quoteIdent, type SqlRow, type SqlRunner, type SqlTransaction } from '../sql.js';
 
 /** The dataDir value that asks for a throw-away in-memory database (PGlite's own convention). */
 export const PGLITE_MEMORY = 'memory://';
 
 interface SharedInstance {
-  pglite: Promise<PGlite>;
+  opened: Promise<{ pglite: PGlite; lock: PgliteLock }>;
   refs: number;
 }
 
 // PGlite takes 3-7 s to start and two instances must never open the same directory: one per directory per
-// process, shared by reference count.
+// process, shared by reference count, and one process per directory, by the lock file (pglite-lock.ts).
 const instances = new Map<string, SharedInstance>();
 
+async function openLocked(dir: string): Promise<{ pglite: PGlite; lock: PgliteLock }> {
+  const lock = await acquirePgliteLock(dir);
+  try {
+    return { pglite: await PGlite.create(dir), lock };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
 /**
- * Opens (or shares) the PGlite instance for `dir`; `release` closes it when the last user lets go.
- * `memory://` always gives a fresh private instance.
+ * Opens (or shares) the PGlite instance for `dir`; `release` closes it when the last user lets go. The
+ * directory is locked for this process while open: DatabaseLockedError (naming the holder's pid) when another
+ * live process has it. `memory://` always gives a fresh private instance.
  * @example const { pglite, release } = await openPglite('./data/pglite'); await release();
  */
 export async function openPglite(dir: string): Promise<{ pglite: PGlite; release: () => Promise<void> }> {
@@ -28,17 +39,21 @@ export async function openPglite(dir: string): Promise<{ pglite: PGlite; release
   const key = path.resolve(dir);
   let shared = instances.get(key);
   if (!shared) {
-    const created: SharedInstance = {
-      pglite: fs.mkdir(key, { recursive: true }).then(() => PGlite.create(key)),
-      refs: 0,
-    };
-    created.pglite.catch(() => instances.delete(key));
+    const created: SharedInstance = { opened: openLocked(key), refs: 0 };
+    created.opened.catch(() => instances.delete(key));
     instances.set(key, created);
     shared = created;
   }
   shared.refs++;
   const held = shared;
-  const pglite = await held.pglite;
+  let opened;
+  try {
+    opened = await held.opened;
+  } catch (error) {
+    held.refs--;
+    throw error;
+  }
+  const { pglite, lock } = opened;
   let released = false;
   return {
     pglite,
@@ -48,7 +63,11 @@ export async function openPglite(dir: string): Promise<{ pglite: PGlite; release
       held.refs--;
       if (held.refs === 0) {
         instances.delete(key);
-        await pglite.close();
+        try {
+          await pglite.close();
+        } finally {
+          lock.release();
+        }
       }
     },
   };
