@@ -18,7 +18,8 @@ export interface ArtifactSummary {
 /**
  * Every published version of every model, oldest first within a model. A version counts once its
  * manifest.json exists (staging folders and unfinished uploads are skipped). Only manifests are read; use
- * verifyArtifact to check the files.
+ * verifyArtifact to check the files. Staging folders left by saves that were killed are removed on the way
+ * (`store.removeStaleStaging`; never one of a save still running).
  * @example for (const a of await listArtifacts(store)) console.log(a.kind, a.version, a.current);
  */
 export async function listArtifacts(store: ArtifactStore): Promise<ArtifactSummary[]> {
@@ -27,6 +28,7 @@ export async function listArtifacts(store: ArtifactStore): Promise<ArtifactSumma
     (MODEL_KINDS as readonly string[]).includes(k),
   );
   for (const kind of kinds) {
+    await store.removeStaleStaging?.(kind);
     const current = await readCurrentPointer(store, kind);
     for (const version of (await store.list(kind)).filter((v) => VERSION_PATTERN.test(v))) {
       const key = `${kind}/${version}/${MANIFEST_JSON}`;

@@ -46,6 +46,13 @@ export interface ArtifactStore {
   /** Replaces a pointer atomically (readers see the old value or the new one). */
   writePointer(key: string, value: string): Promise<void>;
   /**
+   * Removes the staging areas directly under `prefix` that processes killed mid-save left behind (never one
+   * whose process still runs) and returns their names. The local store has it (its `stage` and listArtifacts
+   * call it); GCS stages nothing aside (a killed upload leaves objects without manifest.json, which
+   * listArtifacts skips) and does not.
+   */
+  removeStaleStaging?(prefix: string): Promise<string[]>;
+  /**
    * The absolute filesystem path of `key` for stores on local disk (so a server can `fs.watch` a pointer's
    * folder), or null for remote stores.
    */
