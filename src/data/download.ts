@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { DownloadError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/log.js';
 import type { ProgressListener } from '../core/progress.js';
 import type { DatasetName } from '../core/types.js';
@@ -76,20 +77,25 @@ export async function downloadDataset(name: DatasetName, options: DownloadDatase
     return target;
   }
   const url = archiveUrl(entry, options.baseUrl);
-  const expected = await expectedDigests(url, entry.md5, options, logger);
   const zipPath = path.join(options.dataDir, 'downloads', `${name}.zip`);
-  if (options.force) await fs.rm(zipPath, { force: true });
-  if (!(await archiveMatches(zipPath, expected))) {
-    logger.info(`${name}: downloading`, { url, size: entry.sizeNote });
-    await downloadFile(url, zipPath, {
-      expected,
-      phase: `download ${name}`,
-      ...(options.retries !== undefined ? { retries: options.retries } : {}),
-      ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      logger,
-    });
+  try {
+    const expected = await expectedDigests(url, entry.md5, options, logger);
+    if (options.force) await fs.rm(zipPath, { force: true });
+    if (!(await archiveMatches(zipPath, expected))) {
+      logger.info(`${name}: downloading`, { url, size: entry.sizeNote });
+      await downloadFile(url, zipPath, {
+        expected,
+        phase: `download ${name}`,
+        ...(options.retries !== undefined ? { retries: options.retries } : {}),
+        ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        logger,
+      });
+    }
+  } catch (error) {
+    if (error instanceof DownloadError) error.message += `. ${offlineHint(name)}`;
+    throw error;
   }
 
   const temp = path.join(options.dataDir, 'raw', `.${name}.extract-${randomBytes(4).toString('hex')}`);
@@ -113,6 +119,18 @@ export async function downloadDataset(name: DatasetName, options: DownloadDatase
   if (!options.keepArchive) await fs.rm(zipPath, { force: true });
   logger.info(`${name}: ready`, { dir: target });
   return target;
+}
+
+/**
+ * What a failed download adds to its message: how to run from files copied by hand (no internet here).
+ * @example offlineHint('ml-1m') // 'To run without internet, get ml-1m.zip elsewhere, extract it here and ...'
+ */
+export function offlineHint(name: DatasetName): string {
+  return (
+    `To run without internet, get ${name}.zip elsewhere, extract it on this machine and point at the folder: ` +
+    `MOVIELENS_DIR=/path/to/${CATALOG[name].folder} RECSYS_DATASET=${name} npm start ` +
+    `(or --from /path/to/${CATALOG[name].folder} on recsys commands)`
+  );
 }
 
 async function expectedDigests(

@@ -6,7 +6,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChecksumError, DataFormatError, DownloadError, NotFoundError } from '../../src/core/errors.js';
 import type { ProgressEvent } from '../../src/core/progress.js';
-import { COMPLETE_MARKER, downloadDataset, isDownloadComplete } from '../../src/data/download.js';
+import {
+  COMPLETE_MARKER,
+  downloadDataset,
+  isDownloadComplete,
+  offlineHint,
+} from '../../src/data/download.js';
 import { resolveSourceDir } from '../../src/data/load.js';
 import { createZip } from '../support/zip.js';
 import { SHARED, tempDirs } from './fixtures.js';
@@ -190,7 +195,9 @@ describe('downloadDataset against a local HTTP server', () => {
     const dataDir = await newDir();
     const error = await downloadDataset('ml-100k', { dataDir, baseUrl, ...fast }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DownloadError);
-    expect((error as Error).message).toBe(`download of ${baseUrl}ml-100k.zip failed: HTTP 404 Not Found`);
+    expect((error as Error).message).toBe(
+      `download of ${baseUrl}ml-100k.zip failed: HTTP 404 Not Found. ${offlineHint('ml-100k')}`,
+    );
     expect(seen.length).toBe(1);
     await expectNothingLeft(dataDir, 'ml-100k');
   });
@@ -202,9 +209,31 @@ describe('downloadDataset against a local HTTP server', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(DownloadError);
-    expect((error as Error).message).toMatch(/HTTP 500 Internal Server Error \(gave up after 4 attempts\)$/);
+    expect((error as Error).message).toMatch(
+      /HTTP 500 Internal Server Error \(gave up after 4 attempts\)\. To run without internet, /,
+    );
     expect(seen.length).toBe(4);
     await expectNothingLeft(dataDir, 'ml-100k');
+  });
+
+  it('no internet (nothing listens): retries, then DOWNLOAD saying how to run offline with MOVIELENS_DIR', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const dataDir = await newDir();
+    const error = await downloadDataset('ml-1m', {
+      dataDir,
+      baseUrl: `http://127.0.0.1:${port}/`,
+      ...fast,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownloadError);
+    expect((error as DownloadError).code).toBe('DOWNLOAD');
+    const message = (error as Error).message;
+    expect(message).toMatch(/\(gave up after 4 attempts\)\. To run without internet, /);
+    expect(message).toContain('MOVIELENS_DIR=/path/to/ml-1m RECSYS_DATASET=ml-1m npm start');
+    expect(message).toContain('--from /path/to/ml-1m');
+    await expectNothingLeft(dataDir, 'ml-1m');
   });
 
   it('a transient 503 then success: the retry completes the download', async () => {
