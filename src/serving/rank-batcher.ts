@@ -38,11 +38,19 @@ export function createRankBatcher(depth: number, maxBatch = 64): RankBatcher {
     for (const [loaded, entries] of groups) {
       const known: Pending[] = [];
       const changed: Pending[] = [];
-      for (const entry of entries) {
-        const dense = loaded.model.users.toDense(entry.userId);
-        const unchanged =
-          dense >= 0 && loaded.seen !== null && sameAsTraining(loaded.seen, dense, entry.history.ratedDense);
-        (unchanged ? known : changed).push(entry);
+      try {
+        for (const entry of entries) {
+          const dense = loaded.model.users.toDense(entry.userId);
+          const unchanged =
+            dense >= 0 &&
+            loaded.seen !== null &&
+            sameAsTraining(loaded.seen, dense, entry.history.ratedDense);
+          (unchanged ? known : changed).push(entry);
+        }
+      } catch (error) {
+        // Nothing else would ever settle these requests (this runs from setImmediate): fail them instead.
+        for (const entry of entries) entry.reject(error);
+        continue;
       }
       for (let i = 0; i < known.length; i += maxBatch) void runKnown(loaded, known.slice(i, i + maxBatch));
       for (let i = 0; i < changed.length; i += maxBatch)
@@ -52,9 +60,12 @@ export function createRankBatcher(depth: number, maxBatch = 64): RankBatcher {
 
   async function runKnown(loaded: ServableModel, batch: Pending[]): Promise<void> {
     const { model } = loaded;
-    const users = Int32Array.from(batch, (entry) => model.users.toDense(entry.userId));
     await settle(batch, () =>
-      model.recommend(users, depth, { excludeSeen: true, exclude: exclusions(batch, model.items.size) }),
+      model.recommend(
+        Int32Array.from(batch, (entry) => model.users.toDense(entry.userId)),
+        depth,
+        { excludeSeen: true, exclude: exclusions(batch, model.items.size) },
+      ),
     );
   }
 

@@ -44,6 +44,8 @@ export interface UserRankingsOptions {
   ttlMs?: number;
   /** TTL while the change feed is live (default LIVE_FEED_USER_CACHE_TTL_MS; never below ttlMs). */
   liveFeedTtlMs?: number;
+  /** The cache's clock in ms (default `performance.now`); tests drive TTLs with it. */
+  now?: () => number;
 }
 
 /**
@@ -78,21 +80,28 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
   const ttlMs = options.ttlMs ?? DEFAULT_USER_CACHE_TTL_MS;
   // No caching stays no caching: a TTL of 0 means every request reads the database.
   const liveTtlMs = ttlMs > 0 ? Math.max(ttlMs, options.liveFeedTtlMs ?? LIVE_FEED_USER_CACHE_TTL_MS) : 0;
-  const cache = new UserCache({ capacity: options.capacity ?? 50_000, ttlMs });
+  const cache = new UserCache({
+    capacity: options.capacity ?? 50_000,
+    ttlMs,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const knownUsers = new Set<number>();
   const refreshing = new Set<number>();
-  const loading = new Map<number, Promise<UserState>>();
-  const ranking = new Map<string, Promise<readonly number[]>>();
+  // The read in flight per user. A write or a reported change for the user removes its entry, which is how
+  // the read learns (when it lands) that what it read may be older than that change.
+  const loading = new Map<number, { promise: Promise<UserState> }>();
+  // Rankings in flight, per state object and model version: keyed by the object itself, since the cache
+  // rewrites a state's `fetchedAt` when it expires it (a key built from it would change under the request).
+  const ranking = new WeakMap<UserState, Map<string, Promise<readonly number[]>>>();
   const batcher = createRankBatcher(MAX_K);
-  let writes = 0;
 
   function userState(userId: number, reread = false): Promise<UserState> {
     const cached = reread ? undefined : cache.get(userId);
     if (cached) return Promise.resolve(cached);
     const pending = loading.get(userId);
-    if (pending) return pending;
-    const writesBefore = writes;
-    const load = (async () => {
+    if (pending) return pending.promise;
+    const read = {} as { promise: Promise<UserState> };
+    read.promise = (async () => {
       const previous = cache.previous(userId);
       const ratings = await data.historyOf(userId);
       if (ratings === null) throw new NotFoundError('user', userId);
@@ -100,12 +109,15 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
       const state: UserState = { ratings, fetchedAt: cache.time() };
       // Same ratings as last time: the ranking still holds, so re-reading costs one query and no model work.
       if (previous?.ranked && sameRatings(previous.ratings, ratings)) state.ranked = previous.ranked;
-      // A write that landed while we read may be missing from what we read: use it once, do not keep it.
-      if (writes === writesBefore) cache.set(userId, state);
+      // A write of this user's ratings that landed while we read may be missing from what we read: answer the
+      // requests that waited for this read, but do not keep it. Writes for other users do not matter.
+      if (loading.get(userId) === read) cache.set(userId, state);
       return state;
-    })().finally(() => loading.delete(userId));
-    loading.set(userId, load);
-    return load;
+    })().finally(() => {
+      if (loading.get(userId) === read) loading.delete(userId);
+    });
+    loading.set(userId, read);
+    return read.promise;
   }
 
   async function rank(
@@ -141,16 +153,21 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
 
   function rankingFor(loaded: ServableModel, userId: number, state: UserState): Promise<readonly number[]> {
     if (state.ranked?.version === loaded.version) return Promise.resolve(state.ranked.ids);
-    const key = `${loaded.version}:${userId}:${state.fetchedAt}`;
-    const pending = ranking.get(key);
+    let byVersion = ranking.get(state);
+    if (!byVersion) {
+      byVersion = new Map();
+      ranking.set(state, byVersion);
+    }
+    const pending = byVersion.get(loaded.version);
     if (pending) return pending;
+    const inFlight = byVersion;
     const computed = rank(loaded, userId, state.ratings)
       .then((ids) => {
         state.ranked = { version: loaded.version, ids };
         return ids;
       })
-      .finally(() => ranking.delete(key));
-    ranking.set(key, computed);
+      .finally(() => inFlight.delete(loaded.version));
+    inFlight.set(loaded.version, computed);
     return computed;
   }
 
@@ -187,7 +204,6 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
    * (our own writes come back through the feed too).
    */
   function noteChange(change: RatingsChange): void {
-    writes++;
     if (change === 'all') {
       cache.expireAll();
       loading.clear();
@@ -218,9 +234,8 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
     },
     noteUser: (userId) => void knownUsers.add(userId),
     noteWrite(userId) {
-      writes++;
       cache.invalidate(userId);
-      // A read started before the write must not answer requests made after it.
+      // A read started before the write must not answer requests made after it, nor be kept.
       loading.delete(userId);
     },
     noteChange,
