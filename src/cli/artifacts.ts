@@ -8,11 +8,12 @@ import { checkKind } from '../artifacts/version.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { MODEL_KINDS, type ModelKind } from '../core/types.js';
-import { createStore } from '../storage/store.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { initBackend } from '../tf/backend.js';
 import type { Config } from '../config.js';
 import { cliSetup, parseOptions } from './setup.js';
+import { openArtifactStore } from './store.js';
+import { promoteIfNotWorse } from '../training/gate.js';
 
 /**
  * `recsys artifacts list|promote|verify`, plus the helpers the train, recommend and similar commands share:
@@ -32,7 +33,7 @@ export function registerArtifactCommands(program: Command): void {
     .action(async (raw: unknown) => {
       const options = parseOptions(z.object({ json: z.boolean().default(false) }), raw);
       const { config } = cliSetup();
-      const store = createStore(config.artifactsUri);
+      const store = openArtifactStore(config);
       const list = await listArtifacts(store);
       if (options.json) {
         const rows = list.map((a) => ({
@@ -69,12 +70,51 @@ export function registerArtifactCommands(program: Command): void {
     .argument('<version>', 'a version name from `recsys artifacts list`')
     .action(async (model: string, version: string) => {
       const { config, logger } = cliSetup();
-      const store = createStore(config.artifactsUri);
+      const store = openArtifactStore(config);
       const kind = checkKind(model);
       const { previous, current } = await promoteArtifact(store, kind, version);
       logger.info('artifact promoted', { model: kind, version: current, previous });
       process.stdout.write(`${kind}: current -> ${current}${previous ? ` (was ${previous})` : ''}\n`);
       process.stdout.write(`pointer: ${pointerLocation(store, kind)}\n`);
+    });
+
+  artifacts
+    .command('gate')
+    .description(
+      "promote a version only if its offline metrics are not worse than the current one's (the retraining job's last step)",
+    )
+    .argument('<model>', MODEL_KINDS.join(' | '))
+    .argument('[version]', 'the candidate (default: the newest version of the model)')
+    .option('--metrics <names>', 'comma-separated metrics that must not get worse', 'ndcg@10,recall@10')
+    .option('--tolerance <x>', 'how much lower a metric may be and still pass (absolute)', '0')
+    .option('--dry-run', 'decide and print, but never move the pointer')
+    .option('--json', 'print the decision as JSON')
+    .action(async (model: string, version: string | undefined, raw: unknown) => {
+      const options = parseOptions(
+        z.object({
+          metrics: z.string().transform((s) =>
+            s
+              .split(',')
+              .map((m) => m.trim())
+              .filter((m) => m !== ''),
+          ),
+          tolerance: z.coerce.number().min(0),
+          dryRun: z.boolean().default(false),
+          json: z.boolean().default(false),
+        }),
+        raw,
+      );
+      const { config, logger } = cliSetup();
+      const store = openArtifactStore(config);
+      const kind = checkKind(model);
+      const decision = await promoteIfNotWorse(store, kind, version, options);
+      logger.info('promotion gate', { ...decision, comparison: undefined });
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
+        return;
+      }
+      const verdict = decision.promoted ? 'promoted' : decision.promote ? 'would promote' : 'kept current';
+      process.stdout.write(`${kind}: ${verdict}: ${decision.candidate} (${decision.reason})\n`);
     });
 
   artifacts
@@ -84,7 +124,7 @@ export function registerArtifactCommands(program: Command): void {
     .argument('[version]', 'a version name (default: the current one)')
     .action(async (model: string, version: string | undefined) => {
       const { config } = cliSetup();
-      const store = createStore(config.artifactsUri);
+      const store = openArtifactStore(config);
       const kind = checkKind(model);
       const resolved = version ?? (await readCurrentPointer(store, kind));
       if (resolved === null) throw new NotFoundError('current artifact of model', kind);
@@ -105,7 +145,7 @@ export async function loadArtifactForCli(
   version: string | undefined,
 ): Promise<{ store: ArtifactStore; loaded: LoadedArtifact }> {
   const kind = checkKind(model);
-  const store = createStore(config.artifactsUri);
+  const store = openArtifactStore(config);
   if (version === undefined && (await readCurrentPointer(store, kind)) === null) {
     const others: ModelKind[] = [];
     for (const k of MODEL_KINDS) if ((await readCurrentPointer(store, k)) !== null) others.push(k);

@@ -3,14 +3,14 @@ import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { DATASET_NAMES, MODEL_KINDS } from '../core/types.js';
-import { loadDatasetTables } from '../data/load.js';
 import { getModelFactory, MODELS } from '../models/registry.js';
 import type { EpochReport, ModelFactory } from '../models/types.js';
-import { createStore } from '../storage/store.js';
 import { initBackend } from '../tf/backend.js';
 import { trainToArtifact } from '../training/pipeline.js';
 import { pointerLocation, printTable } from './artifacts.js';
 import { cliSetup, parseOptions, withConfiguredWorkers } from './setup.js';
+import { openArtifactStore } from './store.js';
+import { loadTrainingTables, TRAIN_SOURCES } from './train-source.js';
 
 /** `bm25K1` -> `bm25-k1`: the flag commander maps back to the same camelCase name. */
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -50,6 +50,11 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--data-dir <dir>', 'data folder (default RECSYS_DATA_DIR or ./data)')
     .option(
+      '--source <files|db>',
+      'train on the MovieLens files (default) or on every rating in the database (DATABASE_URL), API posts included',
+    )
+    .option('--artifacts <uri>', 'artifact store: a path or gs://bucket/prefix (default RECSYS_ARTIFACTS)')
+    .option(
       '--evaluate',
       'first measure the model under the seed protocol; the artifact carries the test metrics',
     )
@@ -67,6 +72,8 @@ export function registerTrainCommand(program: Command): void {
         dataset: z.string().optional(),
         from: z.string().optional(),
         dataDir: z.string().optional(),
+        source: z.enum(TRAIN_SOURCES).default('files'),
+        artifacts: z.string().optional(),
         evaluate: z.boolean().default(false),
         k: z.coerce.number().int().min(1).max(1000).default(10),
         promote: z.boolean().default(true),
@@ -79,6 +86,7 @@ export function registerTrainCommand(program: Command): void {
       dataset: options.dataset,
       movielensDir: options.from,
       dataDir: options.dataDir,
+      artifactsUri: options.artifacts,
     });
     // Validated before any data is read, so a typo fails at once.
     const factory = getModelFactory(config.model);
@@ -86,15 +94,10 @@ export function registerTrainCommand(program: Command): void {
     const hyperparameters = factory.parseHyperparameters(
       withConfiguredWorkers(factory.defaults, given, config),
     );
-    const store = createStore(config.artifactsUri);
+    const store = openArtifactStore(config);
     await initBackend(config.tfBackend, logger);
     const onProgress = createProgressRenderer();
-    const tables = await loadDatasetTables(config.dataset, {
-      dataDir: config.dataDir,
-      ...(config.movielensDir ? { from: config.movielensDir } : {}),
-      onProgress,
-      logger,
-    });
+    const tables = await loadTrainingTables(config, options.source, { onProgress, logger });
     const phase = `train ${config.model}`;
     const onEpoch = (epoch: EpochReport): void =>
       onProgress({
