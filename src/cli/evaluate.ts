@@ -8,9 +8,11 @@ import { loadDatasetTables } from '../data/load.js';
 import type { DatasetTables } from '../data/schema.js';
 import { runExperiment, type ExperimentReport } from '../eval/experiment.js';
 import { PROTOCOL_NAMES } from '../eval/protocol.js';
+import { runSimilarExperiment, type SimilarExperimentReport } from '../eval/similar.js';
 import { getModelFactory, parseModelList, REGISTERED_KINDS } from '../models/registry.js';
 import { initBackend } from '../tf/backend.js';
 import type { Config } from '../config.js';
+import { startProgressJson } from './progress-json.js';
 import { cliSetup, parseOptions, withConfiguredWorkers } from './setup.js';
 
 /**
@@ -42,7 +44,16 @@ export function registerEvaluate(program: Command): void {
       '--param <model.name=value...>',
       'hyperparameters, e.g. itemknn.neighbours=100 itemknn.weighting=bm25',
     )
+    .option(
+      '--progress-json',
+      'JSON lines on stdout: progress, epochs, then the report (src/cli/progress-json.ts)',
+    )
     .option('--json', 'print the report as JSON')
+    .option(
+      '--task <name>',
+      "'recommend' (top-k per user) or 'similar' (item-to-item: is a user's next positive among the similar movies of the one before? src/eval/similar.ts)",
+      'recommend',
+    )
     .action(async (raw: unknown) => {
       const options = parseOptions(
         z.object({
@@ -55,7 +66,9 @@ export function registerEvaluate(program: Command): void {
           seed: z.coerce.number().int(),
           seen: z.enum(['all', 'positives']),
           param: z.array(z.string()).default([]),
+          progressJson: z.boolean().default(false),
           json: z.boolean().default(false),
+          task: z.enum(EVALUATE_TASKS),
         }),
         raw,
       );
@@ -63,7 +76,31 @@ export function registerEvaluate(program: Command): void {
       const { config, logger, tables, dataset } = await loadForCommand(options);
       const given = parseParams(options.param, models);
       const onProgress = createProgressRenderer();
-      await initBackend(config.tfBackend, logger);
+      const backend = await initBackend(config.tfBackend, logger);
+      const json = options.progressJson ? startProgressJson() : null;
+      const first = models[0] as ModelKind;
+      json?.emit('start', {
+        backend: backend.name,
+        workers: 'workers' in getModelFactory(first).defaults ? (given[first]?.workers ?? config.workers) : 1,
+      });
+      if (options.task === 'similar') {
+        const similar = await runSimilarExperiment({
+          tables,
+          dataset,
+          models,
+          hyperparameters: Object.fromEntries(
+            models.map((kind) => [
+              kind,
+              withConfiguredWorkers(getModelFactory(kind).defaults, given[kind] ?? {}, config),
+            ]),
+          ),
+          k: options.k,
+          seed: options.seed,
+          onProgress,
+        });
+        process.stdout.write(options.json ? `${JSON.stringify(similar, null, 2)}\n` : formatSimilar(similar));
+        return;
+      }
       const report = await runExperiment({
         tables,
         dataset,
@@ -78,10 +115,57 @@ export function registerEvaluate(program: Command): void {
         k: options.k,
         seed: options.seed,
         seen: options.seen,
-        onProgress,
+        onProgress: json?.onProgress ?? onProgress,
+        ...(json ? { onEpoch: json.onEpoch('evaluate'), signal: json.signal } : {}),
       });
+      if (json) {
+        json.emit('result', report);
+        json.close();
+        return;
+      }
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatExperiment(report));
     });
+}
+
+/** What `recsys evaluate --task` measures: users' top-k lists, or similar movies (item to item). */
+export const EVALUATE_TASKS = ['recommend', 'similar'] as const;
+
+/**
+ * The table of `recsys evaluate --task similar`: one row per model, HR@k, NDCG@k, the share of answers among
+ * movies with fewer than 5 training ratings, coverage, fit and evaluation seconds.
+ * @example process.stdout.write(formatSimilar(report));
+ */
+export function formatSimilar(report: SimilarExperimentReport): string {
+  const s = report.split;
+  const k = report.k;
+  const order =
+    report.order === 'temporal'
+      ? 'last positive given the one before it (by time)'
+      : `two random positives per user (seed ${s.seed ?? ''}; no timestamps)`;
+  const lines = [
+    `${report.dataset}: similar movies, ${order}; ${s.queries} users (one query each), k = ${k}`,
+    '',
+  ];
+  const head = [
+    'model',
+    `hitrate@${k}`,
+    `ndcg@${k}`,
+    `rare<5 share@${k}`,
+    `coverage@${k}`,
+    'fit s',
+    'eval s',
+  ];
+  const rows = Object.entries(report.models).map(([kind, m]) => [
+    kind,
+    (m[`hitrate@${k}`] as number).toFixed(4),
+    (m[`ndcg@${k}`] as number).toFixed(4),
+    `${((m[`rareShare@${k}`] as number) * 100).toFixed(2)}%`,
+    (m[`coverage@${k}`] as number).toFixed(4),
+    m.fit_seconds.toFixed(2),
+    m.evaluate_seconds.toFixed(2),
+  ]);
+  lines.push(...formatTable(head, rows));
+  return `${lines.join('\n')}\n`;
 }
 
 /**

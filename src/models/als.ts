@@ -2,8 +2,8 @@
  * Alternating least squares on TF.js: implicit feedback (Hu, Koren, Volinsky 2008, with benfred/implicit's
  * conventions: confidence c = alpha * r entering as c - 1 beside Y^T Y, conjugate-gradient steps warm-started
  * from the previous factors, or an exact Cholesky solve) and explicit ratings (weighted-lambda regularisation,
- * Zhou et al. 2008). Scores are dot products of user and item factors; similar items are cosine over item
- * factors. Training lives in als-train.ts, the tf solver in als-solve.ts.
+ * Zhou et al. 2008). Scores are dot products of user and item factors; similar items are support-aware co-rating cosine over the training matrix (co-rating.ts), the
+ * factor cosine stays as `factorSimilarItems`. Training lives in als-train.ts, the tf solver in als-solve.ts.
  */
 import { ArtifactIntegrityError, ValidationError } from '../core/errors.js';
 import type { TopK } from '../core/types.js';
@@ -16,6 +16,7 @@ import { alsSchema, solveSettings, type AlsHyperparameters } from './als-hyperpa
 import { gramMatrix, solveRowsExactly } from './als-solve.js';
 import { trainAls } from './als-train.js';
 import { defineModel, RecommenderBase } from './base.js';
+import { CoRatingIndex } from './co-rating.js';
 import { historyMatrix } from './history.js';
 import { checkIndices, checkK } from './ranking.js';
 import { factorScoringModel } from './scoring-models.js';
@@ -60,6 +61,8 @@ interface Fitted {
  */
 export class AlsModel extends RecommenderBase<AlsHyperparameters, Fitted> implements FoldIn {
   readonly kind = 'als' as const;
+  /** The co-rating index of `similarItems`, built on first use for the fitted training matrix. */
+  private coRating: { matrix: CsrMatrix; index: CoRatingIndex } | undefined;
 
   /** Row-major [users, factors]. */
   get userFactors(): Float32Array {
@@ -143,7 +146,23 @@ export class AlsModel extends RecommenderBase<AlsHyperparameters, Fitted> implem
     return this.foldInMatrix(historyMatrix([history], this.need().items.size));
   }
 
+  /**
+   * Similar items by support-aware co-rating cosine over the training matrix (co-rating.ts: shrinkage 20,
+   * minimum support 2), not by the factors: measured with `recsys evaluate --task similar`, the factor cosine
+   * put movies with one or two ratings first (their factors point wherever their few raters point) and lost
+   * to item-kNN at HR@10 on every dataset (docs/benchmarks.md, "Similar movies"). `factorSimilarItems` keeps
+   * the factor cosine.
+   */
   async similarItems(items: Int32Array, k: number): Promise<TopK> {
+    const { userItems } = this.need('similarItems');
+    if (this.coRating?.matrix !== userItems) {
+      this.coRating = { matrix: userItems, index: new CoRatingIndex(userItems) };
+    }
+    return this.coRating.index.similarItems(items, k);
+  }
+
+  /** Cosine over the item factors (the item itself excluded): what `similarItems` answered before issue 11. */
+  async factorSimilarItems(items: Int32Array, k: number): Promise<TopK> {
     const { tensors } = this.need();
     checkK(k);
     const nItems = tensors.itemUnitT.shape[1];
@@ -208,6 +227,7 @@ export class AlsModel extends RecommenderBase<AlsHyperparameters, Fitted> implem
   }
 
   protected override release(fitted: Fitted): void {
+    this.coRating = undefined;
     const t = fitted.tensors;
     tf.dispose([t.userFactors, t.itemFactors, t.itemFactorsT, t.itemUnitT, ...(t.gram ? [t.gram] : [])]);
   }

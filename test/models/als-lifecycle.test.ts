@@ -91,8 +91,8 @@ describeEachBackend('ALS lifecycle', () => {
     }
   });
 
-  it('similarItems is cosine over item factors, the item itself left out', async () => {
-    const top = await model.similarItems(Int32Array.of(0, 9), 4);
+  it('factorSimilarItems is cosine over item factors, the item itself left out', async () => {
+    const top = await model.factorSimilarItems(Int32Array.of(0, 9), 4);
     const f = 6;
     const y = model.itemFactors;
     const cos = (a: number, b: number) => {
