@@ -75,7 +75,10 @@ describe('logs, and failures the client must not see the inside of [postgres]', 
     expect(response.body).toEqual({ error: { code: 'INTERNAL', message: 'internal server error' } });
     // The cause is in the log, tied to the request id.
     const logged = lines.find((l) => l.msg === 'request failed' && l.requestId === 'db-down-1');
-    expect(String(logged?.error)).not.toBe('');
+    expect(logged).toMatchObject({ level: 'error', method: 'GET', path: '/users/2/ratings' });
+    expect(typeof logged?.error).toBe('string');
+    expect((logged?.error as string).trim()).not.toBe('');
+    expect(logged?.error).not.toBe('internal server error');
 
     const ready = await call(`${server.url}/ready`);
     expect(ready.status).toBe(503);

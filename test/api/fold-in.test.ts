@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { ApiServer } from '../../src/api/serve.js';
 import { loadArtifact } from '../../src/artifacts/load.js';
 import { topKRow } from '../../src/core/types.js';
@@ -150,14 +150,16 @@ describeEachEngine('fold-in: ratings change recommendations at once, without ret
   });
 });
 
-/** Asks until `done` holds for the answer or `ms` pass; returns the last answer. */
-async function askUntil(url: string, done: (movies: number[]) => boolean, ms: number): Promise<number[]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const movies = ids((await call(url)).body);
-    if (done(movies) || Date.now() > deadline) return movies;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Asks until the answer leaves out `movieId` (vi.waitFor: fails after `ms`); returns that answer. */
+function askUntilWithout(url: string, movieId: number, ms: number): Promise<number[]> {
+  return vi.waitFor(
+    async () => {
+      const movies = ids((await call(url)).body);
+      expect(movies).not.toContain(movieId);
+      return movies;
+    },
+    { timeout: ms, interval: 20 },
+  );
 }
 
 describeEachEngine('ratings change feed: out-of-band writes reach cached recommendations', (engine) => {
@@ -189,7 +191,7 @@ describeEachEngine('ratings change feed: out-of-band writes reach cached recomme
     const top = before[0] as number;
     // Written as another replica would: straight to the database, not through this server.
     await createRatingsRepository(engine.db()).upsert({ userId: 12, movieId: top, rating: 2 });
-    const after = await askUntil(ask, (movies) => !movies.includes(top), 5_000);
+    const after = await askUntilWithout(ask, top, 5_000);
     expect(after).not.toContain(top);
     expect(after).toHaveLength(5);
   });
@@ -205,9 +207,9 @@ describeEachEngine('ratings change feed: out-of-band writes reach cached recomme
       rating: 2,
     });
     // The followed server sees it; the one without the feed still answers from its cache.
-    const seen = await askUntil(
+    const seen = await askUntilWithout(
       `${followed.url}/users/13/recommendations?k=5`,
-      (movies) => !movies.includes(before[0] as number),
+      before[0] as number,
       5_000,
     );
     expect(seen).not.toContain(before[0]);
@@ -250,15 +252,15 @@ it('a service started on a database without the feed migration follows the feed 
     // ...and once the schema has the feed, the service picks it up and sees the next out-of-band write.
     await migrate(db);
     const second = (await service.recommendForUser(22, 5)).map((m) => m.id);
-    const deadline = Date.now() + 5_000;
-    let after = second;
-    while (Date.now() < deadline) {
-      await ratings.upsert({ userId: 22, movieId: second[0] as number, rating: 2 });
-      after = (await service.recommendForUser(22, 5)).map((m) => m.id);
-      if (!after.includes(second[0] as number)) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(after).not.toContain(second[0]);
+    // The feed starts listening within moments (retry every 50 ms): write again until a write is reported.
+    await vi.waitFor(
+      async () => {
+        await ratings.upsert({ userId: 22, movieId: second[0] as number, rating: 2 });
+        const after = (await service.recommendForUser(22, 5)).map((m) => m.id);
+        expect(after).not.toContain(second[0]);
+      },
+      { timeout: 5_000, interval: 50 },
+    );
   } finally {
     await service.close();
     await db.close();

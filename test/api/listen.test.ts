@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { listen } from '../../src/api/listen.js';
 
 describe('listen(): graceful close', () => {
@@ -15,14 +15,14 @@ describe('listen(): graceful close', () => {
     });
     const server = await listen(app, '127.0.0.1', 0);
     const inFlight = Array.from({ length: 5 }, () => fetch(`${server.url}/slow`));
-    while (entered < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.waitFor(() => expect(entered).toBe(5), { timeout: 5_000, interval: 5 });
 
     let closed = false;
     const closing = server.close().then(() => (closed = true));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(closed).toBe(false);
-    // No new connections once closing has begun.
+    // No new connections once closing has begun...
     await expect(fetch(`${server.url}/slow`, { headers: { connection: 'close' } })).rejects.toThrow();
+    // ...and, that refusal's round trip later, close still waits for the five in flight.
+    expect(closed).toBe(false);
 
     release();
     const responses = await Promise.all(inFlight);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase } from '../../src/db/client.js';
 import { PRISMA_MIGRATE_LOCK_KEY, listMigrations, readMigrationRecords } from '../../src/db/migrate.js';
 import { POSTGRES_BASE_URL, dropSchema, postgresUrl, uniqueSchemaName } from './support.js';
@@ -21,14 +21,6 @@ function runCli(args: string[], env: Record<string, string>): { done: Promise<Ex
   return { done: new Promise((resolve) => child.on('close', (code) => resolve({ code, output }))) };
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('two `recsys db migrate` processes at once [postgres]', () => {
   const schema = uniqueSchemaName('race');
   afterAll(() => dropSchema(schema));
@@ -43,16 +35,20 @@ describe('two `recsys db migrate` processes at once [postgres]', () => {
       await holder.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
       const env = { DATABASE_URL: postgresUrl(schema), PGAPPNAME: appName, LOG_LEVEL: 'info' };
       const runs = [runCli(['db', 'migrate'], env), runCli(['db', 'migrate'], env)];
-      await waitFor(async () => {
-        const [row] = (
-          await holder.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      // Both migrators wait on the advisory lock.
+      await vi.waitFor(
+        async () => {
+          const [row] = (
+            await holder.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
               WHERE l.locktype = 'advisory' AND l.objid = $1 AND NOT l.granted AND a.application_name = $2`,
-            [PRISMA_MIGRATE_LOCK_KEY, appName],
-          )
-        ).rows;
-        return (row?.n ?? 0) >= 2;
-      }, 'both migrators to wait on the advisory lock');
+              [PRISMA_MIGRATE_LOCK_KEY, appName],
+            )
+          ).rows;
+          expect(row?.n ?? 0).toBeGreaterThanOrEqual(2);
+        },
+        { timeout: 60_000, interval: 100 },
+      );
       await holder.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
       released = true;
 

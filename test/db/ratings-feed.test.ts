@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
 import {
   parseRatingsChange,
@@ -7,10 +7,9 @@ import {
 } from '../../src/db/ratings-feed.js';
 import { adminQuery, describeEachEngine } from './support.js';
 
-/** Waits until `seen` holds `n` entries or 5 s pass. */
+/** `seen` once it holds at least `n` entries (vi.waitFor: fails after 5 s). */
 async function collected<T>(seen: T[], n: number): Promise<T[]> {
-  const deadline = Date.now() + 5_000;
-  while (seen.length < n && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(n), { timeout: 5_000, interval: 10 });
   return seen;
 }
 
