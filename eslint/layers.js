@@ -23,8 +23,9 @@ export const LAYER_RANK = {
   config: 6,
   serving: 7,
   api: 8,
-  cli: 9,
   tui: 9,
+  // The CLI starts the TUI (`recsys tui`), so it sits one above it.
+  cli: 10,
   index: 10,
 };
 

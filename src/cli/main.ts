@@ -11,6 +11,7 @@ import { registerArtifactCommands } from './artifacts.js';
 import { registerRecommendCommand } from './recommend.js';
 import { registerSimilarCommand } from './similar.js';
 import { registerTrainCommand } from './train.js';
+import { registerTui } from './tui.js';
 
 /**
  * Builds the `recsys` program. Each command group lives in its own file exporting `register(program)`.
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerRecommendCommand(program);
   registerSimilarCommand(program);
   registerArtifactCommands(program);
+  registerTui(program);
   return program;
 }
 

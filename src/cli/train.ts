@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ValidationError } from '../core/errors.js';
+import { CancelledError, ValidationError } from '../core/errors.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { DATASET_NAMES, MODEL_KINDS } from '../core/types.js';
 import { getModelFactory, MODELS } from '../models/registry.js';
@@ -8,6 +8,7 @@ import type { EpochReport, ModelFactory } from '../models/types.js';
 import { initBackend } from '../tf/backend.js';
 import { trainToArtifact } from '../training/pipeline.js';
 import { pointerLocation, printTable } from './artifacts.js';
+import { startProgressJson } from './progress-json.js';
 import { cliSetup, parseOptions, withConfiguredWorkers } from './setup.js';
 import { openArtifactStore } from './store.js';
 import { loadTrainingTables, TRAIN_SOURCES } from './train-source.js';
@@ -60,6 +61,10 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--k <n>', 'cut-off of the metrics with --evaluate (default 10)')
     .option('--no-promote', 'save the artifact without moving the model\'s "current" pointer')
+    .option(
+      '--progress-json',
+      'JSON lines on stdout: progress, epochs, then the artifact (src/cli/progress-json.ts)',
+    )
     .option('--param <name=value...>', 'any other hyperparameter of the model');
   for (const [name, { kinds, defaults }] of flags) {
     const shown = [...new Set(defaults.map(String))].join(' / ');
@@ -78,6 +83,7 @@ export function registerTrainCommand(program: Command): void {
         k: z.coerce.number().int().min(1).max(1000).default(10),
         promote: z.boolean().default(true),
         param: z.array(z.string()).default([]),
+        progressJson: z.boolean().default(false),
       }),
       raw,
     );
@@ -95,8 +101,10 @@ export function registerTrainCommand(program: Command): void {
       withConfiguredWorkers(factory.defaults, given, config),
     );
     const store = openArtifactStore(config);
-    await initBackend(config.tfBackend, logger);
-    const onProgress = createProgressRenderer();
+    const backend = await initBackend(config.tfBackend, logger);
+    const json = options.progressJson ? startProgressJson() : null;
+    json?.emit('start', { backend: backend.name, workers: hyperparameters.workers ?? 1 });
+    const onProgress = json?.onProgress ?? createProgressRenderer();
     const tables = await loadTrainingTables(config, options.source, { onProgress, logger });
     const phase = `train ${config.model}`;
     const onEpoch = (epoch: EpochReport): void =>
@@ -118,12 +126,30 @@ export function registerTrainCommand(program: Command): void {
       hyperparameters,
       evaluate: options.evaluate,
       k: options.k,
-      onEpoch,
+      onEpoch: json?.onEpoch('fit') ?? onEpoch,
       onProgress,
       promote: options.promote,
       logger,
+      ...(json ? { onEvaluationEpoch: json.onEpoch('evaluate'), signal: json.signal } : {}),
     });
     const { ref, trained } = result;
+    if (json) {
+      if (json.signal.aborted && !result.promoted) {
+        // Cancelled while saving: the run leaves no artifact.
+        await store.delete(`${ref.kind}/${ref.version}`);
+        throw new CancelledError('training');
+      }
+      json.close();
+      json.emit('result', {
+        ...ref,
+        promoted: result.promoted,
+        previous: result.previous,
+        metrics: trained.metrics,
+        split: trained.evaluation?.split ?? null,
+        fitSeconds: trained.fitSeconds,
+      });
+      return;
+    }
     const lines = [
       `${ref.kind} trained on ${config.dataset} in ${trained.fitSeconds.toFixed(2)} s ` +
         `(${trained.dataset.users} users, ${trained.dataset.items} movies, ${trained.dataset.positives} positives)`,

@@ -9,6 +9,7 @@ import { searchSpaceFor, tune, type TuneReport } from '../eval/tune.js';
 import { getModelFactory, REGISTERED_KINDS } from '../models/registry.js';
 import { initBackend } from '../tf/backend.js';
 import { formatTable, loadForCommand, parseParams } from './evaluate.js';
+import { startProgressJson } from './progress-json.js';
 import { parseOptions, withConfiguredWorkers } from './setup.js';
 
 /**
@@ -41,6 +42,10 @@ export function registerTune(program: Command): void {
       'candidate values replacing the default space of a name, e.g. factors=64,128',
     )
     .option('--json', 'print the report as JSON')
+    .option(
+      '--progress-json',
+      'JSON lines on stdout: progress, each trial, then the report (src/cli/progress-json.ts)',
+    )
     .action(async (raw: unknown) => {
       const options = parseOptions(
         z.object({
@@ -60,6 +65,7 @@ export function registerTune(program: Command): void {
           param: z.array(z.string()).default([]),
           space: z.array(z.string()).default([]),
           json: z.boolean().default(false),
+          progressJson: z.boolean().default(false),
         }),
         raw,
       );
@@ -71,7 +77,9 @@ export function registerTune(program: Command): void {
       const { config, logger, tables, dataset } = await loadForCommand(options);
       const given = parseParams(options.param, [model])[model] ?? {};
       const fixed = withConfiguredWorkers(getModelFactory(model).defaults, given, config);
-      await initBackend(config.tfBackend, logger);
+      const backend = await initBackend(config.tfBackend, logger);
+      const json = options.progressJson ? startProgressJson() : null;
+      json?.emit('start', { backend: backend.name, workers: fixed.workers ?? 1 });
       const report = await tune({
         tables,
         dataset,
@@ -87,8 +95,14 @@ export function registerTune(program: Command): void {
         metric: options.metric as (typeof RANKING_METRIC_NAMES)[number],
         selectK: options.selectK,
         refit: options.refit,
-        onProgress: createProgressRenderer(),
+        onProgress: json?.onProgress ?? createProgressRenderer(),
+        ...(json ? { onTrial: (trial) => json.emit('trial', trial), signal: json.signal } : {}),
       });
+      if (json) {
+        json.emit('result', report);
+        json.close();
+        return;
+      }
       process.stdout.write(
         options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTune(report, Object.keys(space)),
       );

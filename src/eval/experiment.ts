@@ -7,7 +7,7 @@ import type { ModelKind } from '../core/types.js';
 import type { DatasetTables } from '../data/schema.js';
 import type { SplitReport } from '../dataset/splits.js';
 import { getModelFactory } from '../models/registry.js';
-import type { Recommender } from '../models/types.js';
+import type { EpochReport, Recommender } from '../models/types.js';
 import {
   evaluateRecommender,
   prepareEvaluation,
@@ -33,6 +33,8 @@ export interface ExperimentOptions {
   /** Train items left out of recommendations (default 'all', the seed protocol). */
   seen?: SeenPolicy;
   onProgress?: ProgressListener;
+  /** Each model's per-iteration reports of its fit (the TUI's chart). */
+  onEpoch?: (report: EpochReport) => void;
   signal?: AbortSignal;
 }
 
@@ -96,7 +98,12 @@ export async function fitAndEvaluate(
   hyperparameters: Record<string, unknown>,
   prepared: PreparedEvaluation,
   fallback: Recommender,
-  options: { k: number; onProgress?: ProgressListener; signal?: AbortSignal },
+  options: {
+    k: number;
+    onProgress?: ProgressListener;
+    onEpoch?: (report: EpochReport) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<{
   result: EvaluationResult;
   fitSeconds: number;
@@ -107,7 +114,11 @@ export async function fitAndEvaluate(
   const model = factory.create(parsed);
   try {
     const started = performance.now();
-    await model.fit(prepared.train, { onProgress: options.onProgress, signal: options.signal });
+    await model.fit(prepared.train, {
+      onProgress: options.onProgress,
+      signal: options.signal,
+      ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+    });
     const fitSeconds = (performance.now() - started) / 1000;
     const result = await evaluateRecommender(model, prepared, { ...options, fallback });
     return { result, fitSeconds, hyperparameters: { ...model.hyperparameters } };
@@ -146,7 +157,12 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
         options.hyperparameters?.[kind] ?? {},
         prepared,
         fallback,
-        { k, onProgress: options.onProgress, signal: options.signal },
+        {
+          k,
+          onProgress: options.onProgress,
+          signal: options.signal,
+          ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+        },
       );
       report.models[kind] = modelReport(result, fitSeconds);
       report.hyperparameters[kind] = hyperparameters;

@@ -29,6 +29,8 @@ export interface TrainOnDatasetOptions {
   /** Seed of the random protocol's split (default 42). */
   seed?: number;
   onEpoch?: (report: EpochReport) => void;
+  /** Per-iteration reports of the evaluation's fit (on the split's train side), when `evaluate` is set. */
+  onEvaluationEpoch?: (report: EpochReport) => void;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
 }
@@ -85,6 +87,7 @@ export async function trainOnDataset(options: TrainOnDatasetOptions): Promise<Tr
       k,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onEvaluationEpoch ? { onEpoch: options.onEvaluationEpoch } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const modelReport = report.models[options.kind];
