@@ -28,6 +28,11 @@ export interface CoRatingOptions {
   minSupport: number;
 }
 
+/** Depth of the cached lists: the serving layer's largest k. */
+const CACHE_DEPTH = 100;
+/** Items whose lists are kept (about 1 KB each). */
+const CACHE_ENTRIES = 20_000;
+
 /** The settings measured best on the three datasets (docs/benchmarks.md, "Similar movies"). */
 export const CO_RATING_DEFAULTS: Readonly<CoRatingOptions> = Object.freeze({ shrinkage: 20, minSupport: 2 });
 
@@ -57,45 +62,81 @@ export class CoRatingIndex {
 
   /**
    * The k items most similar to each of `items` (itself excluded), best first, ties by lower index; rows are
-   * padded with -1 when fewer items reach the minimum support.
+   * padded with -1 when fewer items reach the minimum support. Lists are computed CACHE_DEPTH deep and kept
+   * for the last CACHE_ENTRIES items asked (serving asks the same movies again and again).
    * @example const top = index.similarItems(Int32Array.of(item), 10); top.ids[0];
    */
   similarItems(items: Int32Array, k: number): TopK {
     checkK(k);
-    const nItems = this.userItems.nCols;
-    checkIndices(items, nItems, 'item');
-    const { shrinkage, minSupport } = this.options;
-    const counts = new Int32Array(nItems);
-    const touched = new Int32Array(nItems);
+    checkIndices(items, this.userItems.nCols, 'item');
     const out = emptyTopK(items.length, k);
     for (let q = 0; q < items.length; q++) {
       const item = items[q] as number;
-      let nTouched = 0;
-      const users = this.itemUsers;
-      for (let p = users.indptr[item] as number; p < (users.indptr[item + 1] as number); p++) {
-        const u = users.indices[p] as number;
-        const end = this.userItems.indptr[u + 1] as number;
-        for (let r = this.userItems.indptr[u] as number; r < end; r++) {
-          const j = this.userItems.indices[r] as number;
-          if (counts[j]!++ === 0) touched[nTouched++] = j;
-        }
+      let list = k <= CACHE_DEPTH ? this.cache.get(item) : undefined;
+      if (list) {
+        this.cache.delete(item);
+      } else {
+        list = this.rank(item, Math.max(k, CACHE_DEPTH));
       }
-      const candidates: { id: number; score: number }[] = [];
-      const di = this.degree[item] as number;
-      for (let t = 0; t < nTouched; t++) {
-        const j = touched[t] as number;
-        const n = counts[j] as number;
-        counts[j] = 0;
-        if (j === item || n < minSupport) continue;
-        const cosine = n / Math.sqrt(di * (this.degree[j] as number));
-        candidates.push({ id: j, score: (cosine * n) / (n + shrinkage) });
-      }
-      candidates.sort((a, b) => b.score - a.score || a.id - b.id);
-      for (let place = 0; place < Math.min(k, candidates.length); place++) {
-        out.ids[q * k + place] = candidates[place]!.id;
-        out.scores[q * k + place] = candidates[place]!.score;
-      }
+      // Re-inserted last: the Map's first key is the least recently asked.
+      this.cache.set(item, list);
+      if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as number);
+      const n = Math.min(k, list.ids.length);
+      out.ids.set(list.ids.subarray(0, n), q * k);
+      out.scores.set(list.scores.subarray(0, n), q * k);
     }
     return out;
   }
+
+  private readonly cache = new Map<number, RankedList>();
+  private counts: Int32Array | undefined;
+  private touched: Int32Array | undefined;
+  private candidateScores: Float64Array | undefined;
+
+  /** The `depth` best items for one item; `complete` when every candidate fitted. */
+  private rank(item: number, depth: number): RankedList {
+    const nItems = this.userItems.nCols;
+    const counts = (this.counts ??= new Int32Array(nItems));
+    const touched = (this.touched ??= new Int32Array(nItems));
+    const score = (this.candidateScores ??= new Float64Array(nItems));
+    const { shrinkage, minSupport } = this.options;
+    const { indptr: userStart, indices: userItem } = this.userItems;
+    const users = this.itemUsers;
+    let nTouched = 0;
+    for (let p = users.indptr[item] as number; p < (users.indptr[item + 1] as number); p++) {
+      const u = users.indices[p] as number;
+      const end = userStart[u + 1] as number;
+      for (let r = userStart[u] as number; r < end; r++) {
+        const j = userItem[r] as number;
+        if (counts[j]!++ === 0) touched[nTouched++] = j;
+      }
+    }
+    const di = this.degree[item] as number;
+    let nCandidates = 0;
+    for (let t = 0; t < nTouched; t++) {
+      const j = touched[t] as number;
+      const n = counts[j] as number;
+      counts[j] = 0;
+      if (j === item || n < minSupport) continue;
+      score[j] = ((n / Math.sqrt(di * (this.degree[j] as number))) * n) / (n + shrinkage);
+      touched[nCandidates++] = j;
+    }
+    const ranked = touched
+      .slice(0, nCandidates)
+      .sort((a, b) => (score[b] as number) - (score[a] as number) || a - b);
+    const kept = ranked.subarray(0, Math.min(depth, nCandidates));
+    return {
+      ids: kept,
+      scores: Float32Array.from(kept, (j) => score[j] as number),
+      complete: kept.length === nCandidates,
+    };
+  }
+}
+
+/** One item's ranked neighbours. */
+interface RankedList {
+  ids: Int32Array;
+  scores: Float32Array;
+  /** True when `ids` holds every candidate (a short list is then the whole answer at any k). */
+  complete: boolean;
 }

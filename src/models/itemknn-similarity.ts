@@ -77,6 +77,13 @@ export function weightItemVectors(
 }
 
 export interface NeighbourOptions {
+  /**
+   * Support-aware similarity (issue 11.2): each similarity is scaled by n / (n + shrinkage), n the users
+   * who have both items (the co-rating count, from the vectors' sparsity pattern); default 0, no scaling.
+   */
+  shrinkage?: number;
+  /** Pairs with fewer co-ratings are never neighbours (default 1: any pair with a positive similarity). */
+  minSupport?: number;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
   /** Elements of one block's dense right operand (default 2^25); smaller means more column blocks. */
@@ -107,18 +114,32 @@ export async function topNeighbours(
     const colBlock = clamp(Math.floor(maxRight / nUsers), 1, nItems);
     const rowBlock = clamp(Math.floor(maxLeft / Math.max(nUsers, colBlock)), 1, nItems);
     const total = nItems * Math.ceil(nItems / colBlock);
+    const shrinkage = options.shrinkage ?? 0;
+    const minSupport = options.minSupport ?? 1;
+    // The co-rating counts are dot products of the binary patterns, computed beside the similarities.
+    const pattern =
+      shrinkage > 0 || minSupport > 1
+        ? { ...itemVectors, values: new Float32Array(itemVectors.values.length).fill(1) }
+        : null;
     let done = 0;
     for (let c0 = 0; c0 < nItems; c0 += colBlock) {
       const cb = Math.min(colBlock, nItems - c0);
       const kp = Math.min(n + 1, cb);
       const right = tf.tensor2d(denseColumns(itemVectors, c0, cb), [nUsers, cb]);
+      const rightPattern = pattern ? tf.tensor2d(denseColumns(pattern, c0, cb), [nUsers, cb]) : null;
       try {
         for (let r0 = 0; r0 < nItems; r0 += rowBlock) {
           if (options.signal?.aborted) throw new CancelledError('item-kNN similarity');
           const rb = Math.min(rowBlock, nItems - r0);
           const [values, indices] = tf.tidy(() => {
             const left = tf.tensor2d(denseRows(itemVectors, r0, rb), [rb, nUsers]);
-            const top = tf.topk(tf.matMul(left, right), kp);
+            let scores = tf.matMul(left, right);
+            if (pattern && rightPattern) {
+              const counts = tf.matMul(tf.tensor2d(denseRows(pattern, r0, rb), [rb, nUsers]), rightPattern);
+              const kept = tf.cast(tf.greaterEqual(counts, minSupport), 'float32');
+              scores = tf.mul(scores, tf.mul(kept, tf.div(counts, tf.add(counts, shrinkage))));
+            }
+            const top = tf.topk(scores, kp);
             return [top.values, top.indices];
           });
           const topValues = (await values.data()) as Float32Array;
@@ -133,6 +154,7 @@ export async function topNeighbours(
         }
       } finally {
         right.dispose();
+        rightPattern?.dispose();
       }
     }
   }

@@ -34,6 +34,13 @@ const schema = z
     bm25K1: z.coerce.number().positive().default(1.2),
     /** BM25's length normalization in [0, 1]. */
     bm25B: z.coerce.number().min(0).max(1).default(0.75),
+    /**
+     * Similarities scaled by n / (n + shrinkage), n the pair's co-rating count (0: off, the seed's cosine).
+     * 20 with minSupport 2 is what similar movies measured best with (docs/benchmarks.md).
+     */
+    shrinkage: z.coerce.number().min(0).default(0),
+    /** Pairs co-rated by fewer users are never neighbours (1: every pair). */
+    minSupport: z.coerce.number().int().min(1).default(1),
   })
   .strict();
 
@@ -68,6 +75,8 @@ export class ItemKnnModel extends RecommenderBase<ItemKnnHyperparameters, Fitted
       b: h.bm25B,
     });
     const similarity = await topNeighbours(vectors, h.neighbours, {
+      shrinkage: h.shrinkage,
+      minSupport: h.minSupport,
       onProgress: options.onProgress,
       signal: options.signal,
     });

@@ -77,6 +77,8 @@ describe('tune item-kNN on ml-100k', () => {
       weighting: 'cosine',
       bm25K1: 1.2,
       bm25B: 0.75,
+      shrinkage: 0,
+      minSupport: 1,
     });
     expect(new Set(report.trials.map((t) => t.hyperparameters.neighbours))).toEqual(new Set([10, 50, 200]));
   });

@@ -61,7 +61,15 @@ describe('CoRatingIndex', () => {
     );
     expect(byDefault).toEqual(explicit);
     expect(new CoRatingIndex(matrix(4.5)).similarItems(Int32Array.of(0, 1, 2), 2)).toEqual(byDefault);
-    const index = new CoRatingIndex(matrix());
+    const index = new CoRatingIndex(matrix(), { shrinkage: 0, minSupport: 1 });
+    // Cached lists answer later calls at any k with the same prefix.
+    const deep = index.similarItems(Int32Array.of(0, 0), 4);
+    expect(index.similarItems(Int32Array.of(0), 2)).toEqual({
+      ids: deep.ids.slice(0, 2),
+      scores: deep.scores.slice(0, 2),
+      k: 2,
+    });
+    expect(index.similarItems(Int32Array.of(0), 200).ids.slice(0, 5)).toEqual(Int32Array.of(1, 2, 3, 4, -1));
     expect(() => index.similarItems(Int32Array.of(5), 2)).toThrow(RangeError);
     expect(() => index.similarItems(Int32Array.of(0), 0)).toThrow(RangeError);
     expect(() => new CoRatingIndex(matrix(), { minSupport: 0 })).toThrow(RangeError);

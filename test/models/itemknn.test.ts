@@ -106,6 +106,45 @@ describeEachBackend('item-kNN similarity', () => {
     });
   }
 
+  it('with shrinkage and a minimum support, scales each similarity by n / (n + shrinkage) of its co-ratings', async () => {
+    const vectors = weightItemVectors(transposeCsr(train.userItems), 'cosine');
+    const weights = referenceWeights(train.userItems, 'cosine');
+    const coRatings = (i: number, j: number) =>
+      weights[i]!.reduce((n, v, u) => n + (v !== 0 && weights[j]![u] !== 0 ? 1 : 0), 0);
+    const shrunk = weights.map((_, i) => {
+      const sims = weights
+        .map((bRow, j) => {
+          const n = coRatings(i, j);
+          const cosine = weights[i]!.reduce((sum, v, u) => sum + v * bRow[u]!, 0);
+          return { j, s: n >= 2 ? (cosine * n) / (n + 5) : 0 };
+        })
+        .filter((c) => c.j !== i && c.s > 0)
+        .sort((p, q) => q.s - p.s || p.j - q.j)
+        .slice(0, 6);
+      return new Map(sims.map((c) => [c.j, c.s]));
+    });
+    let similarity: CsrMatrix | undefined;
+    const leaked = await tensorsLeakedBy(async () => {
+      similarity = await topNeighbours(vectors, 6, {
+        shrinkage: 5,
+        minSupport: 2,
+        maxRightElements: 40 * 7,
+        maxLeftElements: 40 * 4,
+      });
+    });
+    expect(leaked).toBe(0);
+    const actual = rowsAsMaps(similarity!);
+    let pruned = 0;
+    for (let i = 0; i < 30; i++) {
+      expect([...actual[i]!.keys()].sort((a, b) => a - b)).toEqual(
+        [...shrunk[i]!.keys()].sort((a, b) => a - b),
+      );
+      for (const [j, s] of shrunk[i]!) expect(actual[i]!.get(j)).toBeCloseTo(s, 4);
+      for (const j of actual[i]!.keys()) if (coRatings(i, j) < 2) pruned++;
+    }
+    expect(pruned).toBe(0);
+  });
+
   it('gives the same neighbours in one block as in many', async () => {
     const vectors = weightItemVectors(transposeCsr(train.userItems), 'cosine');
     const whole = await topNeighbours(vectors, 4);
@@ -162,6 +201,8 @@ describe('item-kNN hyperparameters and state', () => {
       weighting: 'cosine',
       bm25K1: 1.2,
       bm25B: 0.75,
+      shrinkage: 0,
+      minSupport: 1,
     });
     expect(itemKnnFactory.parseHyperparameters({ neighbours: '50' }).neighbours).toBe(50);
     expect(() => itemKnnFactory.parseHyperparameters({ neighbours: 0 })).toThrow(ValidationError);
