@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The command Jupyter starts for this checkout's tslab kernel (registered by scripts/notebooks-setup.sh):
+# The command Jupyter starts for this checkout's tslab kernel (registered by `scripts/notebooks.sh setup`):
 # tslab under Node with tsx loaded, so notebook cells can import the project's TypeScript sources (src/).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
