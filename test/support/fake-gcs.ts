@@ -42,7 +42,7 @@ export interface FakeGcs {
   /** `http://127.0.0.1:<port>`: pass as `apiEndpoint` or STORAGE_EMULATOR_HOST. */
   readonly endpoint: string;
   /** Every request seen, in order (method, path, status). */
-  readonly log: { method: string; path: string; object: string | null; status: number }[];
+  readonly log: { method: string; path: string; object: string | null; status: number; bytes: number }[];
   objects(bucket: string): Map<string, FakeObject>;
   /** The next `times` requests that `match` answer `status` (default: every request). */
   failNext(times: number, status?: number, match?: (req: RequestInfo) => boolean): void;
@@ -93,8 +93,10 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       query: url.searchParams,
       object: m?.[2] !== undefined ? decodeURIComponent(m[2]) : (url.searchParams.get('name') ?? null),
     };
+    /** Body bytes received so far (logged with each answer). */
+    let seen = 0;
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
-      log.push({ method: info.method, path: p, object: info.object, status });
+      log.push({ method: info.method, path: p, object: info.object, status, bytes: seen });
       if (body === undefined) {
         res.writeHead(status, headers).end();
         return;
@@ -128,15 +130,23 @@ export async function startFakeGcs(): Promise<FakeGcs> {
     // Only requests that carry an object's bytes are cut: a multipart upload or a resumable upload's PUT.
     const media = upload && (info.method === 'PUT' || url.searchParams.get('uploadType') === 'multipart');
     const cut = media ? takeFault('cut', info) : undefined;
-    let seen = 0;
     req.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       seen += chunk.length;
       if (cut && seen > 64 && !req.socket.destroyed) {
-        log.push({ method: info.method, path: p, object: info.object, status: 0 });
+        log.push({ method: info.method, path: p, object: info.object, status: 0, bytes: seen });
         req.socket.destroy();
+        keepPartial(Buffer.concat(chunks));
       }
     });
+    /** Like GCS, a resumable session keeps the bytes that arrived before a cut; the client resumes after them. */
+    const keepPartial = (partial: Buffer): void => {
+      const session = sessions.get(url.searchParams.get('upload_id') ?? '');
+      const start = /^bytes (\d+)-/.exec(String(req.headers['content-range'] ?? ''))?.[1];
+      if (session && start !== undefined && Number(start) === session.received.length) {
+        session.received = Buffer.concat([session.received, partial]);
+      }
+    };
     req.on('end', () => {
       if (cut) {
         // The whole body fitted in one chunk: cut before answering.
@@ -240,19 +250,27 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       if (upload && info.method === 'PUT' && q.get('upload_id')) {
         const session = sessions.get(q.get('upload_id') as string);
         if (!session) return error(404, 'no such upload session');
-        const range = /^bytes (\*|(\d+)-(\d+))\/(\*|\d+)$/.exec(String(req.headers['content-range'] ?? ''));
-        if (range && range[2] !== undefined && Number(range[2]) === session.received.length) {
-          session.received = Buffer.concat([session.received, body]);
-        } else if (range && range[2] !== undefined && Number(range[2]) < session.received.length) {
-          session.received = Buffer.concat([session.received.subarray(0, Number(range[2])), body]);
-        }
-        const total = range?.[4];
-        if (total !== undefined && total !== '*' && session.received.length === Number(total)) {
-          sessions.delete(q.get('upload_id') as string);
-          return store(session.name, session.meta, session.query, session.received);
-        }
-        if (!range && body.length > 0) {
-          sessions.delete(q.get('upload_id') as string);
+        // `bytes */N` asks where the upload stands; `bytes S-E/N` or `bytes S-*/*` (a stream whose end is the
+        // end of this request) carries data from offset S.
+        const range = /^bytes (?:\*|(\d+)-(\d+|\*))\/(\*|\d+)$/.exec(
+          String(req.headers['content-range'] ?? ''),
+        );
+        const id = q.get('upload_id') as string;
+        if (range?.[1] !== undefined) {
+          const offset = Number(range[1]);
+          if (offset > session.received.length)
+            return error(400, `offset ${offset} past ${session.received.length}`);
+          session.received = Buffer.concat([session.received.subarray(0, offset), body]);
+          const total = range[3];
+          const complete =
+            range[2] === '*' ||
+            (total !== undefined && total !== '*' && session.received.length === Number(total));
+          if (complete) {
+            sessions.delete(id);
+            return store(session.name, session.meta, session.query, session.received);
+          }
+        } else if (!range && body.length > 0) {
+          sessions.delete(id);
           return store(session.name, session.meta, session.query, body);
         }
         const headers: Record<string, string> =
