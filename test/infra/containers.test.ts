@@ -157,3 +157,26 @@ describe('docker-compose.yml', () => {
     },
   );
 });
+
+describe('Makefile and cloudbuild.yaml', () => {
+  it("has the seed's targets; `make train` retrains from the database and goes through the gate", () => {
+    const makefile = read('Makefile');
+    const targets = new Set([...makefile.matchAll(/^([a-z-]+):/gm)].map((m) => m[1]));
+    for (const t of ['install', 'lint', 'test', 'api', 'jupyter', 'train', 'predict', 'up', 'deploy']) {
+      expect(targets, t).toContain(t);
+    }
+    const train = /^train:.*\n((?:\t.*\n)+)/m.exec(makefile)?.[1] ?? '';
+    expect(train).toContain('train --source db --evaluate --no-promote');
+    expect(train).toContain('artifacts gate');
+    expect(makefile).toMatch(/^install:.*\n\tnpm ci\b/m);
+  });
+
+  it('Cloud Build builds both Dockerfiles and pushes both images to Artifact Registry', () => {
+    const build = parseYaml(read('cloudbuild.yaml'));
+    const files = build.steps.map((s: { args: string[] }) => s.args.find((a) => a.startsWith('--file=')));
+    expect(files).toEqual(['--file=Dockerfile.cpu', '--file=Dockerfile.gpu']);
+    expect(build.images).toHaveLength(2);
+    for (const image of build.images)
+      expect(image).toMatch(/-docker\.pkg\.dev\/\$PROJECT_ID\/.*:\$\{_TAG\}$/);
+  });
+});
