@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyTopK } from '../../src/core/types.js';
 import { loadDatasetTables } from '../../src/data/load.js';
@@ -190,5 +192,51 @@ describe('similar movies on MovieLens (issue 11 targets)', () => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('recsys evaluate --task similar (real process)', () => {
+  const BIN = path.resolve(process.cwd(), 'bin', 'recsys.js');
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'recsys-similar-cli-'));
+  });
+  afterAll(async () => {
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function recsys(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+        env: { ...process.env, RECSYS_TF_BACKEND: 'wasm', LOG_LEVEL: 'warn' },
+        maxBuffer: 16 << 20,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  it('prints the table and the JSON report per model; an unknown task is refused', async () => {
+    const common = ['evaluate', '--task', 'similar', '--dataset', 'ml-100k', '--from', SHARED];
+    const json = await recsys([...common, '--data-dir', dataDir, '--models', 'popularity', '--json']);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as SimilarExperimentReport;
+    expect(report.task).toBe('similar');
+    expect(report.order).toBe('temporal');
+    expect(Object.keys(report.models)).toEqual(['popularity']);
+    for (const key of ['hitrate@10', 'ndcg@10', 'rareShare@10', 'coverage@10', 'fit_seconds']) {
+      expect(typeof report.models.popularity![key], key).toBe('number');
+    }
+    // Popularity answers the most-rated movies: never one with fewer than 5 ratings.
+    expect(report.models.popularity!['rareShare@10']).toBe(0);
+    const table = await recsys([...common, '--data-dir', dataDir, '--models', 'popularity', '--k', '5']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/hitrate@5 +ndcg@5 +rare<5 share@5/);
+    expect(table.stdout).toMatch(/^popularity +0\.\d{4}/m);
+    const bad = await recsys([...common, '--data-dir', dataDir, '--task', 'rank']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/task/);
   });
 });
