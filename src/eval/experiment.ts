@@ -89,6 +89,9 @@ export async function fitFallback(prepared: PreparedEvaluation): Promise<Recomme
   return fallback;
 }
 
+/** Cut-off of the early-stopping figure: one validation rating per user makes @10 noisy (see tune.ts). */
+const VALIDATION_K = 100;
+
 /**
  * Fits one model on `prepared.train` and evaluates it (the fallback ranks users without a train positive).
  * @example const { result, fitSeconds } = await fitAndEvaluate('itemknn', {}, prepared, fallback, { k: 10 });
@@ -103,10 +106,17 @@ export async function fitAndEvaluate(
     onProgress?: ProgressListener;
     onEpoch?: (report: EpochReport) => void;
     signal?: AbortSignal;
+    /**
+     * A slice to stop early on (same train): models that train by epochs score NDCG@100 on it after each
+     * one and keep the best epoch (the tuner chooses on the same figure).
+     */
+    validation?: PreparedEvaluation;
   },
 ): Promise<{
   result: EvaluationResult;
   fitSeconds: number;
+  /** The epoch kept, for models that stop early. */
+  bestEpoch?: number;
   hyperparameters: Record<string, number | string | boolean>;
 }> {
   const factory = getModelFactory(kind);
@@ -114,14 +124,27 @@ export async function fitAndEvaluate(
   const model = factory.create(parsed);
   try {
     const started = performance.now();
-    await model.fit(prepared.train, {
+    const validation = options.validation;
+    const fit = await model.fit(prepared.train, {
       onProgress: options.onProgress,
       signal: options.signal,
       ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+      ...(validation && validation.users.length > 0
+        ? {
+            validate: async () =>
+              (await evaluateRecommender(model, validation, { k: VALIDATION_K, fallback, phase: 'validate' }))
+                .metrics.ndcg,
+          }
+        : {}),
     });
     const fitSeconds = (performance.now() - started) / 1000;
     const result = await evaluateRecommender(model, prepared, { ...options, fallback });
-    return { result, fitSeconds, hyperparameters: { ...model.hyperparameters } };
+    return {
+      result,
+      fitSeconds,
+      hyperparameters: { ...model.hyperparameters },
+      ...(fit.bestEpoch !== undefined ? { bestEpoch: fit.bestEpoch } : {}),
+    };
   } finally {
     model.dispose();
   }
@@ -136,6 +159,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const k = options.k ?? 10;
   const { protocol, split } = splitForProtocol(options.tables, options.protocol ?? 'auto', options.seed);
   const prepared = prepareEvaluation(split.train, split.test, { seen: options.seen ?? 'all' });
+  const validation = prepareEvaluation(split.train, split.validation, { seen: options.seen ?? 'all' });
   const report: ExperimentReport = {
     dataset: options.dataset ?? 'dataset',
     protocol,
@@ -162,6 +186,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
           onProgress: options.onProgress,
           signal: options.signal,
           ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+          validation,
         },
       );
       report.models[kind] = modelReport(result, fitSeconds);

@@ -210,15 +210,26 @@ export async function tune(options: TuneOptions): Promise<TuneReport> {
   const results: TrialResult[] = [];
   let best: TrialResult | undefined;
   const total = settings.length + 2;
+  // Trials stop early on the validation slice they are scored on; a refit on train + validation has none
+  // left, so it trains for the epochs the trial kept (Keras users' usual practice).
   const run = (hyperparameters: Record<string, Value>, prepared: PreparedEvaluation, cutoff: number) =>
     fitAndEvaluate(options.model, hyperparameters, prepared, prepared === onTest ? testFallback : fallback, {
       k: cutoff,
       signal: options.signal,
+      ...(prepared === onValidation ? { validation: onValidation } : {}),
     });
+  const bestEpochs = new Map<number, number>();
+  const forTest = (trial: TrialResult): Record<string, Value> => {
+    const epochs = bestEpochs.get(trial.trial);
+    return epochs !== undefined && refit && 'epochs' in trial.hyperparameters
+      ? { ...trial.hyperparameters, epochs }
+      : trial.hyperparameters;
+  };
   try {
     options.onProgress?.({ phase: `tune ${options.model}`, done: 0, total, unit: 'trials' });
     for (const [trial, hyperparameters] of settings.entries()) {
-      const { result, fitSeconds } = await run(hyperparameters, onValidation, selectK);
+      const { result, fitSeconds, bestEpoch } = await run(hyperparameters, onValidation, selectK);
+      if (bestEpoch !== undefined) bestEpochs.set(trial, bestEpoch);
       const outcome = {
         trial,
         hyperparameters,
@@ -237,9 +248,9 @@ export async function tune(options: TuneOptions): Promise<TuneReport> {
       });
     }
     const chosen = best as TrialResult;
-    const bestTest = await run(chosen.hyperparameters, onTest, k);
+    const bestTest = await run(forTest(chosen), onTest, k);
     options.onProgress?.({ phase: `tune ${options.model}`, done: total - 1, total, unit: 'trials' });
-    const defaultsTest = await run(defaults, onTest, k);
+    const defaultsTest = await run(forTest(results[0] as TrialResult), onTest, k);
     options.onProgress?.({ phase: `tune ${options.model}`, done: total, total, unit: 'trials' });
     return {
       dataset: options.dataset ?? 'dataset',

@@ -7,6 +7,7 @@ import { ValidationError } from '../core/errors.js';
 import { MODEL_KINDS, type ModelKind } from '../core/types.js';
 import { alsFactory } from './als.js';
 import { itemKnnFactory } from './itemknn.js';
+import { neuralFactory } from './neural.js';
 import { popularityFactory } from './popularity.js';
 import type { ModelFactory } from './types.js';
 
@@ -14,6 +15,7 @@ export const MODELS = {
   als: alsFactory,
   itemknn: itemKnnFactory,
   popularity: popularityFactory,
+  neural: neuralFactory,
 } satisfies Record<ModelKind, ModelFactory>;
 
 /** The kinds the registry can build now, in MODEL_KINDS order. */

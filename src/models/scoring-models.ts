@@ -84,6 +84,71 @@ export function itemItemScoringModel(weights: Float32Array, items: number): Scor
 }
 
 /**
+ * The seed's NeuralMF (neural model, `neumf`): `[user index, item index]` -> one score per pair, from a GMF
+ * branch (product of the two GMF embeddings) and an MLP head (concatenated MLP embeddings -> dense relu ->
+ * dropout), joined by a dense unit. To rank the catalogue for a user, feed their index beside every item.
+ * @example const { model } = neumfScoringModel(weights, { users, items, factors: 64, hidden: 128, dropout: 0.1 });
+ */
+export function neumfScoringModel(
+  weights: Record<
+    | 'userEmbedding'
+    | 'itemEmbedding'
+    | 'userMlp'
+    | 'itemMlp'
+    | 'hiddenKernel'
+    | 'hiddenBias'
+    | 'outputKernel'
+    | 'outputBias',
+    Float32Array
+  >,
+  shape: { users: number; items: number; factors: number; hidden: number; dropout: number },
+): ScoringModel {
+  const { users, items, factors, hidden } = shape;
+  const userIn = tfl.input({ shape: [1], name: 'user' });
+  const itemIn = tfl.input({ shape: [1], name: 'item' });
+  const embed = (name: string, rows: number, input: ReturnType<typeof tfl.input>) =>
+    tfl.layers.flatten({ name: `${name}_vector` }).apply(
+      tfl.layers
+        .embedding({
+          name,
+          inputDim: Math.max(rows, 1),
+          outputDim: factors,
+          inputLength: 1,
+          embeddingsInitializer: 'zeros',
+        })
+        .apply(input),
+    ) as ReturnType<typeof tfl.input>;
+  const gmf = tfl.layers
+    .multiply({ name: 'gmf' })
+    .apply([embed('user_gmf', users, userIn), embed('item_gmf', items, itemIn)]);
+  const mlpInput = tfl.layers
+    .concatenate({ name: 'mlp_input' })
+    .apply([embed('user_mlp', users, userIn), embed('item_mlp', items, itemIn)]);
+  const hiddenOut = tfl.layers
+    .dense({ name: 'mlp_hidden', units: hidden, activation: 'relu' })
+    .apply(mlpInput);
+  const dropped = tfl.layers.dropout({ name: 'mlp_dropout', rate: shape.dropout }).apply(hiddenOut);
+  const joined = tfl.layers
+    .concatenate({ name: 'joined' })
+    .apply([gmf as ReturnType<typeof tfl.input>, dropped as ReturnType<typeof tfl.input>]);
+  const score = tfl.layers.dense({ name: 'score', units: 1 }).apply(joined) as ReturnType<typeof tfl.input>;
+  const model = tfl.model({ name: 'recsys_neumf_scores', inputs: [userIn, itemIn], outputs: score });
+  setWeights(model, 'user_gmf', () => [tf.tensor2d(weights.userEmbedding, [users, factors])]);
+  setWeights(model, 'item_gmf', () => [tf.tensor2d(weights.itemEmbedding, [items, factors])]);
+  setWeights(model, 'user_mlp', () => [tf.tensor2d(weights.userMlp, [users, factors])]);
+  setWeights(model, 'item_mlp', () => [tf.tensor2d(weights.itemMlp, [items, factors])]);
+  setWeights(model, 'mlp_hidden', () => [
+    tf.tensor2d(weights.hiddenKernel, [2 * factors, hidden]),
+    tf.tensor1d(weights.hiddenBias),
+  ]);
+  setWeights(model, 'score', () => [
+    tf.tensor2d(weights.outputKernel, [factors + hidden, 1]),
+    tf.tensor1d(weights.outputBias),
+  ]);
+  return { model, input: 'user-item' };
+}
+
+/**
  * Non-personalized models (popularity): any user index -> the same scores, as the bias of a Dense layer
  * whose kernel is zero.
  * @example const { model } = constantScoringModel(counts);

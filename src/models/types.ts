@@ -26,11 +26,18 @@ export interface FitOptions {
   onEpoch?: (report: EpochReport) => void;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
+  /**
+   * Scores the model as it stands on a validation slice (higher is better). Models that train by epochs
+   * call it after each one for early stopping and keep the best epoch; the others ignore it.
+   */
+  validate?: () => Promise<number>;
 }
 
 export interface FitReport {
   seconds: number;
   epochs: EpochReport[];
+  /** The epoch whose weights were kept, where the model stops early (1-based). */
+  bestEpoch?: number;
 }
 
 /** A user's items, dense indices, with optional weights (confidence or rating). */

@@ -14,3 +14,12 @@ export type {
   TensorLike,
   NamedTensorMap,
 } from '@tensorflow/tfjs-core';
+
+/**
+ * `tf.tidy` for a function returning any object of tensors (interfaces, nulls among them), which tidy's
+ * TensorContainer type does not admit: every tensor reachable in the result is kept, the rest freed.
+ * @example const { itemT, bias } = tidyObject(() => ({ itemT: tf.transpose(v), bias: null }));
+ */
+export function tidyObject<T>(fn: () => T): T {
+  return tf.tidy(fn as () => tf.TensorContainer) as T;
+}

@@ -72,15 +72,10 @@ async function predictScores(
       }
       return [tf.tensor2d(dense, [nUsers, nItems])];
     }
-    const users = tf
-      .range(0, nUsers * nItems, 1, 'int32')
-      .floorDiv(nItems)
-      .toFloat();
-    const items = tf
-      .range(0, nUsers * nItems, 1, 'int32')
-      .mod(nItems)
-      .toFloat();
-    return [users.reshape([-1, 1]), items.reshape([-1, 1])];
+    const pairs = tf.range(0, nUsers * nItems, 1, 'int32');
+    const users = tf.cast(tf.floorDiv(pairs, nItems), 'float32');
+    const items = tf.cast(tf.mod(pairs, nItems), 'float32');
+    return [tf.reshape(users, [-1, 1]), tf.reshape(items, [-1, 1])];
   });
   const output = scoring.model.predict(inputs.length === 1 ? inputs[0]! : inputs) as tf.Tensor;
   try {
