@@ -8,7 +8,7 @@ export type RawUserId = number;
 export type RawItemId = number;
 
 /** The models the registry knows. */
-export const MODEL_KINDS = ['als', 'itemknn', 'popularity', 'neural'] as const;
+export const MODEL_KINDS = ['als', 'itemknn', 'popularity', 'neural', 'ease'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** The MovieLens releases the catalog knows. */

@@ -6,6 +6,7 @@
 import { ValidationError } from '../core/errors.js';
 import { MODEL_KINDS, type ModelKind } from '../core/types.js';
 import { alsFactory } from './als.js';
+import { easeFactory } from './ease.js';
 import { itemKnnFactory } from './itemknn.js';
 import { neuralFactory } from './neural.js';
 import { popularityFactory } from './popularity.js';
@@ -16,6 +17,7 @@ export const MODELS = {
   itemknn: itemKnnFactory,
   popularity: popularityFactory,
   neural: neuralFactory,
+  ease: easeFactory,
 } satisfies Record<ModelKind, ModelFactory>;
 
 /** The kinds the registry can build now, in MODEL_KINDS order. */

@@ -1,0 +1,93 @@
+/**
+ * EASE's closed form (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019):
+ * G = X^T X + lambda I over the binary user x item matrix X of positives, P = G^-1, B = I - P diag(1/diag(P)),
+ * so B[i][j] = -P[i][j] / P[j][j] and B's diagonal is zero. A user's scores are their multi-hot history times B.
+ */
+import { ValidationError } from '../core/errors.js';
+import type { CsrMatrix } from '../dataset/types.js';
+import { choleskyInverse } from '../tf/cholesky-blocked.js';
+import { tf, type Tensor2D } from '../tf/tf.js';
+
+/**
+ * lambda = LAMBDA_PER_MEAN_COUNT x the mean number of positives per item (the mean of G's diagonal), when the
+ * model's lambda is 0 ('auto'). Chosen on the three MovieLens sets (docs/benchmarks.md, EASE lambda).
+ */
+export const LAMBDA_PER_MEAN_COUNT = 2;
+
+/**
+ * The regularisation a fit uses: `lambda` when positive, otherwise the auto rule above on the training matrix.
+ * @example resolveLambda(0, train.userItems); // 2 x positives / items
+ */
+export function resolveLambda(lambda: number, userItems: CsrMatrix): number {
+  if (lambda > 0) return lambda;
+  let positives = 0;
+  for (let p = 0; p < userItems.values.length; p++) if ((userItems.values[p] as number) > 0) positives++;
+  return Math.max(1, (LAMBDA_PER_MEAN_COUNT * positives) / Math.max(1, userItems.nCols));
+}
+
+/**
+ * Refuses a catalogue above the item limit: EASE holds n^2 floats several times over and its fit costs about
+ * 4 n^3 / 3 multiply-adds, so the error names the limit, what the fit would need, and the alternatives.
+ */
+export function checkItemLimit(nItems: number, maxItems: number): void {
+  if (nItems <= maxItems) return;
+  const gib = (4 * 4 * nItems * nItems) / 2 ** 30;
+  throw new ValidationError(
+    'ease.maxItems',
+    `${nItems} items exceed the EASE item limit of ${maxItems} (the fit would hold ~${gib.toFixed(1)} GiB of ` +
+      `n x n matrices); use --model als or itemknn for this catalogue, or raise ease.maxItems`,
+  );
+}
+
+/**
+ * G = X^T X over the binary positives (value > 0) of a user x item CSR, row-major n x n, on the host: each
+ * user adds 1 to every pair of their positives. The cost is the sum of squared history lengths (~2e8 on the
+ * ml-1m interactions), where a dense X^T X would take 2 users n^2 flops (1.7e11 on ml-1m).
+ */
+export function gramMatrix(userItems: CsrMatrix, lambda: number): Float32Array {
+  const n = userItems.nCols;
+  const g = new Float32Array(n * n);
+  const row = new Int32Array(n);
+  for (let u = 0; u < userItems.nRows; u++) {
+    let len = 0;
+    for (let p = userItems.indptr[u] as number; p < (userItems.indptr[u + 1] as number); p++) {
+      if ((userItems.values[p] as number) > 0) row[len++] = userItems.indices[p] as number;
+    }
+    // Upper triangle only (columns ascending within a row); mirrored below.
+    for (let a = 0; a < len; a++) {
+      const offset = (row[a] as number) * n;
+      for (let b = a; b < len; b++) g[offset + (row[b] as number)]! += 1;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    g[i * n + i]! += lambda;
+    for (let j = i + 1; j < n; j++) g[j * n + i] = g[i * n + j] as number;
+  }
+  return g;
+}
+
+/**
+ * B from G (consumed): P = G^-1 through the blocked Cholesky, then B = -P / diag(P) column-wise with a zero
+ * diagonal. Returns B as a tensor [n, n] (row = history item, column = scored item).
+ * @example const b = easeWeights(tf.tensor2d(gramMatrix(x, 200), [n, n]));
+ */
+export function easeWeights(g: Tensor2D, blockSize?: number): Tensor2D {
+  const n = g.shape[0];
+  const p = choleskyInverse(g, { consumeInput: true, ...(blockSize ? { blockSize } : {}) });
+  try {
+    return tf.tidy(() => {
+      const diagonal = tf.gatherND(
+        p,
+        tf.tensor2d(
+          Int32Array.from({ length: 2 * n }, (_, i) => i >> 1),
+          [n, 2],
+          'int32',
+        ),
+      );
+      // -P_ij / P_jj is exactly -1 on the diagonal, so adding I zeroes it exactly.
+      return tf.add(tf.neg(tf.div(p, tf.reshape(diagonal, [1, n]))), tf.eye(n)) as Tensor2D;
+    });
+  } finally {
+    p.dispose();
+  }
+}
