@@ -59,6 +59,8 @@ export function createGcsStore(uri: string, options: GcsStoreOptions = {}): Arti
   const where = (name: string): string => `gs://${bucketName}/${name}`;
   /** The generation of each pointer as this store last saw it (0: absent). */
   const pointerGenerations = new Map<string, number>();
+  /** The value of each pointer at the generation last downloaded: a poll that finds it unchanged costs one request. */
+  const pointerValues = new Map<string, { generation: number; value: string }>();
 
   /** Uploads with hashes; `ifGenerationMatch` makes the upload safe to retry and guards against overwrites. */
   const upload = async (name: string, bytes: Uint8Array, ifGenerationMatch: number): Promise<number> => {
@@ -181,8 +183,12 @@ export function createGcsStore(uri: string, options: GcsStoreOptions = {}): Arti
       const generation = await generationOf(bucket.file(name));
       pointerGenerations.set(name, generation);
       if (generation === 0) return null;
+      const known = pointerValues.get(name);
+      if (known?.generation === generation) return known.value;
       try {
-        return (await download(name, generation)).toString('utf8').trim();
+        const value = (await download(name, generation)).toString('utf8').trim();
+        pointerValues.set(name, { generation, value });
+        return value;
       } catch (error) {
         // Replaced between the metadata and the download: the next poll reads the new one.
         if (error instanceof NotFoundError) return store.readPointer(key);

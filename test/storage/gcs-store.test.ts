@@ -112,6 +112,22 @@ describe('GCS store against the in-process fake of the JSON API', () => {
     expect(await store.readPointer('als/current')).toBe('v3');
   });
 
+  it('polls a pointer with one metadata request while it is unchanged, and sees a new value at once', async () => {
+    const store = freshStore();
+    const name = `run${counter}/als/current`;
+    await store.writePointer('als/current', 'v1');
+    const watcher = createGcsStore(store.uri, { endpoint: gcs.endpoint });
+    expect(await watcher.readPointer('als/current')).toBe('v1');
+    const before = gcs.log.length;
+    expect(await watcher.readPointer('als/current')).toBe('v1');
+    expect(await watcher.readPointer('als/current')).toBe('v1');
+    const polls = gcs.log.slice(before).filter((e) => e.object === name);
+    expect(polls.map((e) => e.status)).toEqual([200, 200]);
+    expect(polls.some((e) => e.query.includes('alt=media'))).toBe(false);
+    await store.writePointer('als/current', 'v2');
+    expect(await watcher.readPointer('als/current')).toBe('v2');
+  });
+
   it('retries 500s and a cut upload, and finishes with the right bytes', async () => {
     const store = freshStore();
     const name = `run${counter}/a/b.bin`;

@@ -42,7 +42,14 @@ export interface FakeGcs {
   /** `http://127.0.0.1:<port>`: pass as `apiEndpoint` or STORAGE_EMULATOR_HOST. */
   readonly endpoint: string;
   /** Every request seen, in order (method, path, status). */
-  readonly log: { method: string; path: string; object: string | null; status: number; bytes: number }[];
+  readonly log: {
+    method: string;
+    path: string;
+    query: string;
+    object: string | null;
+    status: number;
+    bytes: number;
+  }[];
   objects(bucket: string): Map<string, FakeObject>;
   /** The next `times` requests that `match` answer `status` (default: every request). */
   failNext(times: number, status?: number, match?: (req: RequestInfo) => boolean): void;
@@ -96,7 +103,7 @@ export async function startFakeGcs(): Promise<FakeGcs> {
     /** Body bytes received so far (logged with each answer). */
     let seen = 0;
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
-      log.push({ method: info.method, path: p, object: info.object, status, bytes: seen });
+      log.push({ method: info.method, path: p, query: url.search, object: info.object, status, bytes: seen });
       if (body === undefined) {
         res.writeHead(status, headers).end();
         return;
@@ -134,7 +141,14 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       chunks.push(chunk);
       seen += chunk.length;
       if (cut && seen > 64 && !req.socket.destroyed) {
-        log.push({ method: info.method, path: p, object: info.object, status: 0, bytes: seen });
+        log.push({
+          method: info.method,
+          path: p,
+          query: url.search,
+          object: info.object,
+          status: 0,
+          bytes: seen,
+        });
         req.socket.destroy();
         keepPartial(Buffer.concat(chunks));
       }
