@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ArtifactIntegrityError } from '../core/errors.js';
 import { emptyTopK, type TopK } from '../core/types.js';
 import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
-import { scoreTopK, type Exclusion } from '../tf/topk.js';
+import { scoreTopK, topKExcluding, type Exclusion } from '../tf/topk.js';
 import { tf, type Tensor2D } from '../tf/tf.js';
 import { defineModel, RecommenderBase } from './base.js';
 import { checkItemLimit, easeWeights, gramMatrix, resolveLambda } from './ease-weights.js';
@@ -115,15 +115,16 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
     return tf.tidy(() => tf.matMul(multiHot(matrix, Int32Array.of(0)), weights).dataSync() as Float32Array);
   }
 
-  /** Item j's neighbours are the items whose presence in a history raises j's score most: column j of B. */
+  /**
+   * Item i's similar items are row i of B: what a history of i alone scores highest (the ranking
+   * `recommendForHistories([{ items: [i] }])` gives), i itself left out.
+   */
   async similarItems(items: Int32Array, k: number): Promise<TopK> {
     const { weights, items: encoder } = this.need('similarItems');
     checkK(k);
     const n = encoder.size;
     checkIndices(items, n, 'item');
-    const out = emptyTopK(items.length, k);
-    if (items.length === 0 || k === 0) return out;
-    // Columns of B as rows of B^T: one [q, n] gather, each query excluding itself.
+    if (items.length === 0 || k === 0) return emptyTopK(items.length, k);
     const self: CsrMatrix = {
       nRows: items.length,
       nCols: n,
@@ -131,18 +132,13 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
       indices: Int32Array.from(items),
       values: new Float32Array(items.length).fill(1),
     };
-    const columns = tf.tidy(
-      () =>
-        tf.gatherND(
-          tf.transpose(weights),
-          tf.tensor2d(Int32Array.from(items), [items.length, 1], 'int32'),
-        ) as Tensor2D,
+    const rows = tf.tidy(
+      () => tf.gatherND(weights, tf.tensor2d(Int32Array.from(items), [items.length, 1], 'int32')) as Tensor2D,
     );
-    const identity = tf.eye(n) as Tensor2D;
     try {
-      return await scoreTopK(columns, identity, { k, exclude: { csr: self } });
+      return await topKExcluding(rows, k, { csr: self });
     } finally {
-      tf.dispose([columns, identity]);
+      rows.dispose();
     }
   }
 
