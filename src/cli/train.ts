@@ -65,6 +65,11 @@ export function registerTrainCommand(program: Command): void {
       '--progress-json',
       'JSON lines on stdout: progress, epochs, then the artifact (src/cli/progress-json.ts)',
     )
+    .option(
+      '--backend <name>',
+      'TF.js backend: auto | tensorflow-gpu | tensorflow | wasm | cpu (default RECSYS_TF_BACKEND or auto); a named one that does not load is an error',
+    )
+    .option('--allow-fallback', 'when the --backend named does not load, train on the next one that does')
     .option('--param <name=value...>', 'any other hyperparameter of the model');
   for (const [name, { kinds, defaults }] of flags) {
     const shown = [...new Set(defaults.map(String))].join(' / ');
@@ -84,6 +89,8 @@ export function registerTrainCommand(program: Command): void {
         promote: z.boolean().default(true),
         param: z.array(z.string()).default([]),
         progressJson: z.boolean().default(false),
+        backend: z.string().optional(),
+        allowFallback: z.boolean().default(false),
       }),
       raw,
     );
@@ -93,6 +100,7 @@ export function registerTrainCommand(program: Command): void {
       movielensDir: options.from,
       dataDir: options.dataDir,
       artifactsUri: options.artifacts,
+      tfBackend: options.backend,
     });
     // Validated before any data is read, so a typo fails at once.
     const factory = getModelFactory(config.model);
@@ -101,7 +109,7 @@ export function registerTrainCommand(program: Command): void {
       withConfiguredWorkers(factory.defaults, given, config),
     );
     const store = openArtifactStore(config);
-    const backend = await initBackend(config.tfBackend, logger);
+    const backend = await initBackend(config.tfBackend, logger, { allowFallback: options.allowFallback });
     const json = options.progressJson ? startProgressJson() : null;
     json?.emit('start', { backend: backend.name, workers: hyperparameters.workers ?? 1 });
     const onProgress = json?.onProgress ?? createProgressRenderer();

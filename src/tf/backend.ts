@@ -68,9 +68,17 @@ function flagsOf(tfName: string): Record<string, boolean | number> {
 export async function initBackend(
   preference: BackendName | 'auto' = 'auto',
   logger?: Logger,
+  options: { allowFallback?: boolean } = {},
 ): Promise<BackendChoice> {
   if (chosen && (preference === 'auto' || preference === chosen.name)) return chosen;
-  const candidates = preference === 'auto' ? [...BACKEND_ORDER] : [preference];
+  // A forced backend that does not load is an error (a GPU job must not train on the CPU unnoticed),
+  // unless the caller allows falling back to the slower backends after it.
+  const candidates =
+    preference === 'auto'
+      ? [...BACKEND_ORDER]
+      : options.allowFallback
+        ? BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(preference))
+        : [preference];
   const skipped: BackendChoice['skipped'] = [];
   for (const name of candidates) {
     try {
@@ -78,15 +86,52 @@ export async function initBackend(
       await tf.ready();
       chosen = { name, tfName, flags: flagsOf(tfName), skipped };
       logger?.info('tf backend chosen', { backend: name, ...chosen.flags });
-      for (const s of skipped) logger?.debug('tf backend skipped', { backend: s.name, reason: s.reason });
+      for (const s of skipped) {
+        const log = preference === s.name ? logger?.warn : logger?.debug;
+        log?.call(
+          logger,
+          preference === s.name ? 'tf backend asked for did not load; fell back' : 'tf backend skipped',
+          {
+            backend: s.name,
+            reason: s.reason,
+          },
+        );
+      }
       return chosen;
     } catch (error) {
-      skipped.push({ name, reason: firstLine(error) });
+      skipped.push({ name, reason: explainFailure(name, error) });
     }
+  }
+  if (preference !== 'auto' && !options.allowFallback) {
+    throw new BackendError(
+      `the ${preference} backend could not be loaded: ${skipped[0]?.reason ?? 'unknown error'} (--allow-fallback trains on the next backend that loads instead)`,
+    );
   }
   throw new BackendError(
     `no TensorFlow.js backend could be loaded (${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`,
   );
+}
+
+/** What @tensorflow/tfjs-node-gpu 4.22 (libtensorflow 2.9.1) loads at run time (its README; docs/architecture.md). */
+export const GPU_REQUIREMENTS =
+  'an NVIDIA driver >= 450 with the CUDA 11 runtime (11.2 or a later 11.x: it loads libcudart.so.11.0) and cuDNN 8 (8.1+)';
+
+/** Why a backend did not load, in words that say what to do (missing package, binding, CUDA). */
+function explainFailure(name: BackendName, error: unknown): string {
+  const message = firstLine(error);
+  if (name !== 'tensorflow-gpu' && name !== 'tensorflow') return message;
+  const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    if (/tfjs_binding\.node/.test(message)) {
+      return `${pkg} is installed without its native binding (its install script, which downloads libtensorflow, did not run): ${message}`;
+    }
+    return `${pkg} is not installed (an optional dependency whose install script downloads libtensorflow; install it where that download works, e.g. the GPU image): ${message}`;
+  }
+  if (/lib(cudart|cublas|cudnn|cufft|curand|cusolver|cusparse)[^ ]*\.so/.test(message)) {
+    return `a CUDA library did not load; ${pkg} 4.22 needs ${GPU_REQUIREMENTS}: ${message}`;
+  }
+  return message;
 }
 
 /** The backend chosen so far, if any. */

@@ -1,0 +1,102 @@
+/**
+ * bench:neural — the neural embedding model on the ml-1m interactions (random leave-5, seed 42), on the
+ * backend the chooser picks:
+ * 1. BCE with 4 sampled negatives per positive (the seed's NeuralMF setting): seconds per epoch over every
+ *    train positive and examples/s (target: one epoch <= 10 s on 2 cores with WASM);
+ * 2. the default model (softmax loss): seconds per epoch, positives/s;
+ * 3. time to reach 0.85 x ALS's validation NDCG@100, beside ALS's own fit time, measured in the same run;
+ * 4. peak RSS.
+ * Usage: npm run bench:neural [-- --epochs 3]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadDatasetTables } from '../src/data/load.js';
+import { evaluateRecommender, prepareEvaluation } from '../src/eval/evaluator.js';
+import { splitForProtocol } from '../src/eval/protocol.js';
+import { getModelFactory } from '../src/models/registry.js';
+import type { EpochReport } from '../src/models/types.js';
+import { initBackend } from '../src/tf/backend.js';
+import { tf } from '../src/tf/tf.js';
+
+const args = process.argv.slice(2);
+const epochsArg = args.indexOf('--epochs');
+const timedEpochs = epochsArg >= 0 ? Number(args[epochsArg + 1]) : 3;
+
+function peakRssMb(): number {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+const backend = await initBackend();
+const shared = path.resolve(process.cwd(), '..', 'shared', 'movielens');
+const tables = await loadDatasetTables('ml-1m', {
+  dataDir: path.join(os.tmpdir(), 'recsys-bench-neural'),
+  from: shared,
+});
+const { split } = splitForProtocol(tables, 'random-leave-5', 42);
+const validation = prepareEvaluation(split.train, split.validation);
+const train = validation.train;
+const positives = train.userItems.indices.length;
+const validationNdcg = async (model: Parameters<typeof evaluateRecommender>[0]) =>
+  (await evaluateRecommender(model, validation, { k: 100 })).metrics.ndcg;
+
+console.log(
+  `bench:neural on ml-1m interactions (random leave-5, seed 42): ${positives} train positives, ${train.users.size} users, ${train.items.size} items; backend ${backend.name}; ${os.cpus().length} cores; Node ${process.version}; ${new Date().toISOString()}; load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+
+// 1 and 2: seconds per epoch, no validation in the timing.
+const rows: string[] = [];
+for (const [label, settings] of [
+  ['bce, 4 negatives (seed NeuralMF setting)', { loss: 'bce', negatives: 4, batchSize: 1024 }],
+  ['softmax (default)', {}],
+] as const) {
+  const factory = getModelFactory('neural');
+  const model = factory.create(factory.parseHyperparameters({ ...settings, epochs: timedEpochs }));
+  const epochs: EpochReport[] = [];
+  await model.fit(train, { onEpoch: (e) => epochs.push(e) });
+  model.dispose();
+  const seconds = epochs.map((e) => e.seconds);
+  const rate = epochs.map((e) => e.metrics?.examplesPerSecond ?? 0);
+  rows.push(
+    `| ${label} | ${seconds.map((s) => s.toFixed(2)).join(' / ')} | ${Math.round(Math.max(...rate)).toLocaleString('en-US')} | ${seconds.length} |`,
+  );
+}
+console.log('\n| setting | seconds per epoch (each epoch) | examples/s (best epoch) | epochs |');
+console.log('|---|---|---|---|');
+for (const row of rows) console.log(row);
+
+// 3: ALS's fit and validation NDCG@100, then the default neural model epoch by epoch until 0.85x.
+const als = getModelFactory('als').create();
+const alsStarted = performance.now();
+await als.fit(train);
+const alsSeconds = (performance.now() - alsStarted) / 1000;
+const alsNdcg = await validationNdcg(als);
+als.dispose();
+const target = 0.85 * alsNdcg;
+const neural = getModelFactory('neural').create();
+let reachedAt: number | null = null;
+let trainingSeconds = 0;
+let best = 0;
+await neural.fit(train, {
+  onEpoch: (e) => {
+    trainingSeconds += e.seconds;
+  },
+  validate: async () => {
+    const ndcg = await validationNdcg(neural);
+    best = Math.max(best, ndcg);
+    if (reachedAt === null && ndcg >= target) reachedAt = trainingSeconds;
+    return ndcg;
+  },
+});
+neural.dispose();
+console.log(
+  `\nALS (defaults): fit ${alsSeconds.toFixed(1)} s, validation NDCG@100 ${alsNdcg.toFixed(4)}; target 0.85x = ${target.toFixed(4)}`,
+);
+console.log(
+  `neural (defaults): ${reachedAt === null ? 'did not reach the target' : `reached it after ${(reachedAt as number).toFixed(1)} s of training`}; best validation NDCG@100 ${best.toFixed(4)} (${(best / alsNdcg).toFixed(2)}x ALS); ${trainingSeconds.toFixed(1)} s of training in all`,
+);
+console.log(`peak RSS ${peakRssMb().toFixed(0)} MB; tensors left ${tf.memory().numTensors}`);
