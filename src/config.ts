@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './core/errors.js';
-import { DATASET_NAMES, MODEL_KINDS } from './core/types.js';
+import { DATASET_NAMES, MODEL_KINDS, type DatasetName, type ModelKind } from './core/types.js';
 
 /** Backends the tf layer can be forced to; 'auto' tries them in order of speed. */
 export const TF_BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -22,7 +22,8 @@ const schema = z.object({
   host: withDefault(z.string(), '0.0.0.0'),
   port: withDefault(z.coerce.number().int().min(0).max(65535), 8080),
   apiToken: optionalString,
-  model: withDefault(z.enum(MODEL_KINDS), 'als'),
+  /** Unset: `defaultModelFor(dataset)`. */
+  model: z.preprocess((v) => (v === '' ? undefined : v), z.enum(MODEL_KINDS).optional()),
   tfBackend: withDefault(z.enum(TF_BACKENDS), 'auto'),
   workers: withDefault(
     z.coerce.number().int().min(1).max(64),
@@ -35,7 +36,23 @@ const schema = z.object({
   gcsEndpoint: optionalString,
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = Omit<z.infer<typeof schema>, 'model'> & { model: ModelKind };
+
+/**
+ * The datasets whose catalogue is under EASE's default item limit (10,000): ml-100k 1,682 movies, ml-1m 3,706,
+ * ml-latest-small 9,742. EASE beats ALS under the seed protocol on all three (docs/benchmarks.md), so it is
+ * the product's model there; the larger catalogues (ml-10m 10,681, ml-20m 26,744, ml-25m 59,047, ml-latest)
+ * keep ALS, whose cost grows with the ratings rather than with the square of the catalogue.
+ */
+export const EASE_DEFAULT_DATASETS: readonly DatasetName[] = ['ml-100k', 'ml-1m', 'ml-latest-small'];
+
+/**
+ * The model `RECSYS_MODEL` defaults to for a dataset: EASE for the catalogues under its item limit, ALS above.
+ * @example defaultModelFor('ml-1m'); // 'ease'
+ */
+export function defaultModelFor(dataset: DatasetName): ModelKind {
+  return EASE_DEFAULT_DATASETS.includes(dataset) ? 'ease' : 'als';
+}
 
 /** Environment variables and the Config field each one sets (README documents the same table). */
 export const ENV_VARS: Record<string, keyof Config> = {
@@ -77,7 +94,11 @@ export function loadConfig(
     throw new ConfigError(envName, issue?.message ?? 'invalid');
   }
   const config = parsed.data;
-  return { ...config, pgliteDir: config.pgliteDir ?? path.join(config.dataDir, 'pglite') };
+  return {
+    ...config,
+    model: config.model ?? defaultModelFor(config.dataset),
+    pgliteDir: config.pgliteDir ?? path.join(config.dataDir, 'pglite'),
+  };
 }
 
 /** The process environment: the one place that reads process.env. */

@@ -35,6 +35,8 @@ export const SEARCH_SPACES: Partial<Record<ModelKind, SearchSpace>> = {
     neighbours: [20, 50, 100, 200, 400, 800],
     weighting: ['cosine', 'tfidf', 'bm25'],
   },
+  // EASE's one knob: its regularisation, around the default rule's values on MovieLens (docs/benchmarks.md).
+  ease: { lambda: [50, 100, 200, 300, 500, 1000, 2000, 5000] },
 };
 
 /**
