@@ -76,7 +76,8 @@ export function createGcsStore(uri: string, options: GcsStoreOptions = {}): Arti
           metadata: { contentType: contentTypeOf(name), md5Hash, crc32c },
           preconditionOpts: { ifGenerationMatch },
         });
-        return Number(file.metadata.generation);
+        const generation = Number(file.metadata.generation);
+        return Number.isFinite(generation) && generation > 0 ? generation : await generationOf(file);
       } catch (error) {
         if (statusOf(error) === 412) {
           // A retried request whose first try did land, or someone else's object: only the first is ours.
