@@ -11,6 +11,7 @@ import { loadDatasetTables, parquetDatasetDir, resolveSourceDir } from '../data/
 import { computeDatasetStats, formatStatsTable } from '../data/stats.js';
 import type { Config } from '../config.js';
 import { cliSetup, parseOptions } from './setup.js';
+import { startProgressJson } from './progress-json.js';
 
 /**
  * `recsys data list|download|etl|stats`: the MovieLens catalog, downloads, the ETL to Parquet and dataset
@@ -57,23 +58,32 @@ export function registerDataCommands(program: Command): void {
     .option('--force', 'download again even if already complete')
     .option('--data-dir <dir>', 'data folder (default RECSYS_DATA_DIR or ./data)')
     .option('--base-url <url>', 'download from a mirror instead of files.grouplens.org')
+    .option('--progress-json', 'JSON lines on stdout: progress, then the folder (src/cli/progress-json.ts)')
     .action(async (name: string, raw: unknown) => {
       const options = parseOptions(
         z.object({
           force: z.boolean().default(false),
           dataDir: z.string().optional(),
           baseUrl: z.string().url().optional(),
+          progressJson: z.boolean().default(false),
         }),
         raw,
       );
       const { config, logger } = cliSetup({ dataDir: options.dataDir });
+      const json = options.progressJson ? startProgressJson() : null;
       const dir = await downloadDataset(datasetName(name), {
         dataDir: config.dataDir,
         force: options.force,
         ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-        onProgress: createProgressRenderer(),
+        onProgress: json?.onProgress ?? createProgressRenderer(),
+        ...(json ? { signal: json.signal } : {}),
         logger,
       });
+      if (json) {
+        json.emit('result', { dir });
+        json.close();
+        return;
+      }
       process.stdout.write(`${dir}\n`);
     });
 

@@ -17,9 +17,14 @@ export function registerTui(program: Command): void {
     .description('interactive training: pick a dataset, model and settings, watch the fit, compare, promote')
     .option('--data-dir <dir>', 'data folder (default RECSYS_DATA_DIR or ./data)')
     .option('--from <dir>', 'extracted MovieLens files (default MOVIELENS_DIR)')
+    .option('--base-url <url>', 'download releases from a mirror instead of files.grouplens.org')
     .action(async (raw: unknown) => {
       const options = parseOptions(
-        z.object({ dataDir: z.string().optional(), from: z.string().optional() }),
+        z.object({
+          dataDir: z.string().optional(),
+          from: z.string().optional(),
+          baseUrl: z.string().url().optional(),
+        }),
         raw,
       );
       if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -36,6 +41,7 @@ export function registerTui(program: Command): void {
         dataDir: config.dataDir,
         movielensDir: config.movielensDir,
         workers: config.workers,
+        baseUrl: options.baseUrl,
         env,
       });
     });

@@ -8,6 +8,7 @@ import { promoteArtifact } from '../artifacts/pointer.js';
 import type { ModelFactory } from '../models/types.js';
 import type { ArtifactStore } from '../storage/types.js';
 import { commandArgs, commandLine, runArgs, type RunSetup } from './commands.js';
+import type { DatasetName } from '../core/types.js';
 import { etlArgs, listDatasets, readCounts, type DatasetChoice } from './datasets.js';
 import { earlierRuns, type ResultRow } from './results.js';
 import { ResultsScreen, type ResultsScreenProps } from './results-screen.js';
@@ -23,8 +24,17 @@ export interface AppProps {
   movielensDir?: string | undefined;
   /** Form defaults that replace the schema's (e.g. `workers` from RECSYS_WORKERS). */
   defaultOverrides?: Readonly<Record<string, unknown>>;
+  /** Download releases from this mirror instead of GroupLens (`recsys data download --base-url`). */
+  baseUrl?: string | undefined;
   /** The environment of child processes; MOVIELENS_DIR is dropped for datasets read from the data dir. */
   env: Record<string, string | undefined>;
+}
+
+/** A download's progress in bytes, or why it failed. */
+export interface DownloadState {
+  done: number;
+  total: number | null;
+  error: string | null;
 }
 
 type Decision = 'pending' | 'promoted' | 'kept' | 'discarded';
@@ -82,32 +92,82 @@ export function App(props: AppProps) {
   );
 
   // Datasets: list them, then convert local ones without counts one at a time in a child process.
+  const mounted = useRef(true);
   useEffect(() => {
-    let live = true;
-    void (async () => {
-      const list = await listDatasets({ dataDir: props.dataDir, movielensDir: props.movielensDir });
-      if (!live) return;
-      setDatasets(list);
-      for (const choice of list.filter((d) => d.source && !d.counts)) {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  const etlQueue = useRef<Promise<void>>(Promise.resolve());
+  const refreshDatasets = useCallback(async () => {
+    const fresh = await listDatasets({ dataDir: props.dataDir, movielensDir: props.movielensDir });
+    if (!mounted.current) return;
+    // Keep the order the screen already shows, so the selection does not jump after a download.
+    setDatasets((current) =>
+      current ? current.map((d) => fresh.find((f) => f.name === d.name) ?? d) : fresh,
+    );
+    for (const choice of fresh.filter((d) => d.source && !d.counts && !preparing.current.has(d.name))) {
+      const done = etlQueue.current.then(async () => {
         const etl = startRun({
           args: etlArgs(choice, props.dataDir),
           env: childEnv(choice.source?.kind === 'movielens-dir' ? choice.source.dir : null),
           onLine: () => undefined,
         });
-        const done = etl.exited.then(() => undefined);
-        preparing.current.set(choice.name, done);
-        await done;
+        await etl.exited;
         const counts = await readCounts(props.dataDir, choice.name);
-        if (!live) return;
+        if (!mounted.current) return;
         setDatasets(
           (current) => current?.map((d) => (d.name === choice.name ? { ...d, counts } : d)) ?? null,
         );
-      }
-    })();
-    return () => {
-      live = false;
-    };
+      });
+      etlQueue.current = done;
+      preparing.current.set(choice.name, done);
+    }
   }, [props.dataDir, props.movielensDir, childEnv]);
+  useEffect(() => {
+    void refreshDatasets();
+  }, [refreshDatasets]);
+
+  // Downloads of catalogue releases that are not local, each in a child process (`recsys data download`).
+  const [downloads, setDownloads] = useState<Record<string, DownloadState>>({});
+  const download = useCallback(
+    (name: DatasetName) => {
+      if (downloads[name] && !downloads[name].error) return;
+      const set = (state: DownloadState) => mounted.current && setDownloads((d) => ({ ...d, [name]: state }));
+      set({ done: 0, total: null, error: null });
+      const child = startRun({
+        args: [
+          'data',
+          'download',
+          name,
+          '--data-dir',
+          props.dataDir,
+          ...(props.baseUrl ? ['--base-url', props.baseUrl] : []),
+          '--progress-json',
+        ],
+        env: childEnv(null),
+        onLine: (line) => {
+          if (line.type === 'progress' && line.unit === 'bytes') {
+            set({ done: line.done, total: line.total ?? null, error: null });
+          }
+        },
+      });
+      void child.exited.then(async ({ code, stderr }) => {
+        if (code !== 0) {
+          set({
+            done: 0,
+            total: null,
+            error: stderr.trim().split('\n').pop() ?? `exit code ${String(code)}`,
+          });
+          return;
+        }
+        set({ done: 1, total: 1, error: null });
+        await refreshDatasets();
+      });
+    },
+    [downloads, props.dataDir, props.baseUrl, childEnv, refreshDatasets],
+  );
 
   // A clock for elapsed time and ETA while a run is live.
   const live =
@@ -247,6 +307,8 @@ export function App(props: AppProps) {
             height={height - 1}
             onStart={start}
             onQuit={quit}
+            downloads={downloads}
+            onDownload={download}
           />
         )
       ) : null}
@@ -303,6 +365,15 @@ function sessionRows(finished: Finished): (ResultRow & { dataset: string; k: num
   return [{ ...base, label: `${setup.model} eval ${clock()}`, metrics: metricsOf(models?.[setup.model]) }];
 }
 
+/** `seed-temporal split; test metrics @10 over 817 users, measured before the fit on all data`. */
+function trainSubtitle(split: unknown, k: number): string {
+  const text = typeof split === 'string' ? split : '';
+  const users = /over (\d+) users/.exec(text)?.[1];
+  const protocol = text.split(' ')[0];
+  const how = [protocol ? `${protocol} split` : '', users ? `${users} users` : ''].filter(Boolean).join(', ');
+  return `test metrics @${k}${how ? ` (${how})` : ''}, measured before the fit on all data`;
+}
+
 /** What the results screen shows for a finished run. */
 function resultsView(
   finished: Finished,
@@ -329,7 +400,7 @@ function resultsView(
     );
     return {
       title,
-      subtitle: `${trials.length} settings chosen on validation ${String(result.metric)}; test figures of the best and the defaults`,
+      subtitle: `${trials.length} settings, chosen on validation ${String(result.metric)}; test metrics @${setup.k}`,
       rows: [
         { label: `best (trial ${best?.trial ?? '?'})`, metrics: metricsOf(best?.test), current: true },
         { label: 'defaults (trial 0)', metrics: metricsOf(defaults?.test), current: false },
@@ -369,7 +440,7 @@ function resultsView(
     commands.push(`rm -r ${result.location}`);
   return {
     title,
-    subtitle: String(result.split ?? `test metrics @${setup.k}`),
+    subtitle: trainSubtitle(result.split, setup.k),
     rows: [
       { label: `${setup.model} (this run)`, metrics: metricsOf(result.metrics), current: true },
       ...others,

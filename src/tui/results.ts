@@ -66,7 +66,8 @@ export async function earlierRuns(
     rows.push({
       at: manifest.createdAt,
       row: {
-        label: `${artifact.kind} ${artifact.version.slice(0, 13)}`,
+        // `20261202T064157386Z-...` -> `1202-0641`: month, day, hour, minute.
+        label: `${artifact.kind} ${artifact.version.slice(4, 8)}-${artifact.version.slice(9, 13)}`,
         metrics,
         current: false,
         promoted: artifact.current,

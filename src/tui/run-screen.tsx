@@ -77,7 +77,9 @@ export function RunScreen(props: RunScreenProps) {
         ? state.progress.done / state.progress.total
         : 0;
   const heading = trials
-    ? `tune trial ${Math.min(trials.done + 1, trials.total ?? trials.done + 1)}/${trials.total ?? '?'}`
+    ? trials.done < setup.trials
+      ? `tune: trial ${trials.done + 1} of ${setup.trials} on validation`
+      : `tune: best and defaults on test (${Math.min(trials.done - setup.trials + 1, 2)}/2)`
     : stage && last
       ? `${setup.mode === 'tune' ? 'fit' : STAGE_LABEL[stage]} · iteration ${last.iteration}/${last.iterations}`
       : state.status === 'starting'

@@ -6,6 +6,8 @@
 import { Box, Text, useInput, type Key } from 'ink';
 import { useRef, useState } from 'react';
 import type { ModelFactory } from '../models/types.js';
+import type { DatasetName } from '../core/types.js';
+import { progressBar } from './chart.js';
 import { RUN_MODES, type RunMode, type RunSetup } from './commands.js';
 import { formatCounts, type DatasetChoice } from './datasets.js';
 import { changedValues, cycleChoice, formFields, validateForm, type FormField } from './schema-form.js';
@@ -25,6 +27,10 @@ export interface SetupScreenProps {
   height: number;
   onStart(setup: RunSetup, texts: Record<string, string>): void;
   onQuit(): void;
+  /** Downloads under way or failed, by dataset name. */
+  downloads?: Readonly<Record<string, { done: number; total: number | null; error: string | null }>>;
+  /** `d` on a release that is not local. */
+  onDownload?(name: DatasetName): void;
 }
 
 /** Rows that are not hyperparameter fields. */
@@ -190,7 +196,9 @@ export function SetupScreen(props: SetupScreenProps) {
     else if (key.return) start();
     else if (key.backspace || key.delete) edit((t) => t.slice(0, -1));
     else if (!typing && (input === 'q' || key.escape)) props.onQuit();
-    else if (input && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) edit((t) => t + input);
+    else if (focused === 'dataset' && input === 'd' && d.dataset && !d.dataset.source) {
+      props.onDownload?.(d.dataset.name);
+    } else if (input && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) edit((t) => t + input);
   };
   useInput((input, key) => forEachKey(input, key, onKey));
 
@@ -206,13 +214,18 @@ export function SetupScreen(props: SetupScreenProps) {
   const shown = fields.slice(first, first + visible);
 
   const mark = (row: FixedRow | FormField): string => (row === focused ? '›' : ' ');
+  const downloading = dataset ? props.downloads?.[dataset.name] : undefined;
   const datasetNote = !dataset
     ? 'no datasets'
-    : !dataset.source
-      ? `not local (${dataset.sizeNote}): recsys data download ${dataset.name}`
-      : dataset.counts
-        ? `${formatCounts(dataset.counts)}${dataset.source.kind === 'movielens-dir' ? ' · MOVIELENS_DIR' : ' · data dir'}`
-        : 'local · counting…';
+    : !dataset.source && downloading?.error
+      ? `download failed: ${downloading.error}`
+      : !dataset.source && downloading
+        ? `downloading ${progressBar(downloading.total ? downloading.done / downloading.total : 0, 20)} ${(downloading.done / 2 ** 20).toFixed(1)}${downloading.total ? `/${(downloading.total / 2 ** 20).toFixed(1)}` : ''} MB`
+        : !dataset.source
+          ? `not local (${dataset.sizeNote}): d downloads`
+          : dataset.counts
+            ? formatCounts(dataset.counts)
+            : 'local · counting…';
   return (
     <Box flexDirection="column" width={props.width}>
       <Text inverse wrap="truncate">
@@ -263,7 +276,7 @@ export function SetupScreen(props: SetupScreenProps) {
             {mark(field)} {'  '}
             {field.name.padEnd(16)}{' '}
             <Text color={problem ? 'red' : text !== field.defaultText ? 'green' : undefined}>
-              {(field.choices ? `‹ ${text} ›` : text === '' ? '_' : text).padEnd(11)}
+              {`${(field.choices ? `‹ ${text} ›` : text === '' ? '_' : text).padEnd(11)} `}
             </Text>
             {problem ? <Text color="red">✗ {problem}</Text> : <Text dimColor>{hint(field)}</Text>}
           </Text>

@@ -13,6 +13,8 @@ export interface TuiOptions {
   movielensDir?: string | undefined;
   /** Threads a model that trains on worker threads gets by default (RECSYS_WORKERS). */
   workers: number;
+  /** Download releases from this mirror instead of GroupLens. */
+  baseUrl?: string | undefined;
   /** The environment the training processes get. */
   env: Record<string, string | undefined>;
   stdin?: NodeJS.ReadStream;
@@ -35,6 +37,7 @@ export async function runTui(options: TuiOptions): Promise<void> {
         movielensDir={options.movielensDir}
         defaultOverrides={{ workers: options.workers }}
         env={options.env}
+        baseUrl={options.baseUrl}
       />,
       { stdout, ...(options.stdin ? { stdin: options.stdin } : {}), exitOnCtrlC: false },
     );

@@ -77,8 +77,12 @@ describe('schema form', () => {
     for (const [name, value] of Object.entries(als.defaults)) {
       expect(frame).toMatch(new RegExp(`${name}\\s+(‹ )?${String(value).replace('.', '\\.')}`));
     }
-    // Every kind of the registry is offered: cycle the model row through all of them.
-    app.stdin.write(DOWN);
+    // Every kind of the registry is offered: cycle the model row through all of them. (A key sent before the
+    // screen's input hook is attached is lost, so the first one is retried until the focus moves.)
+    for (let i = 0; i < 20 && !/› Model/.test(app.lastFrame() ?? ''); i++) {
+      app.stdin.write(DOWN);
+      await frameWhere(app.lastFrame, (f) => /› Model/.test(f)).catch(() => undefined);
+    }
     const seen: string[] = [];
     for (const factory of models as ModelFactory[]) {
       await frameWhere(app.lastFrame, (f) => f.includes(`‹ ${factory.kind} ›`));
