@@ -4,11 +4,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCurrentPointer } from '../../src/artifacts/pointer.js';
 import { loadDatasetTables } from '../../src/data/load.js';
+import { AppError } from '../../src/core/errors.js';
+import { createGcsStore } from '../../src/storage/gcs.js';
 import { createLocalStore } from '../../src/storage/local.js';
 import type { ArtifactStore } from '../../src/storage/types.js';
 import { initBackend } from '../../src/tf/backend.js';
 import { promoteIfNotWorse } from '../../src/training/gate.js';
 import { trainToArtifact } from '../../src/training/pipeline.js';
+import { startFakeGcs } from '../support/fake-gcs.js';
 
 /**
  * The promotion gate over real artifacts: popularity trained and evaluated on ml-100k, then copies of that
@@ -22,7 +25,7 @@ let base: string;
 let baseNdcg: number;
 
 /** A copy of the base version named `version`, its manifest's metrics scaled by `factor` (or removed). */
-async function variant(version: string, factor: number | null): Promise<string> {
+async function variant(version: string, factor: number | null, to: ArtifactStore = store): Promise<string> {
   for (const name of await store.list(`popularity/${base}`)) {
     let bytes = await store.read(`popularity/${base}/${name}`);
     if (name === 'manifest.json') {
@@ -36,7 +39,7 @@ async function variant(version: string, factor: number | null): Promise<string> 
             );
       bytes = new TextEncoder().encode(JSON.stringify(manifest));
     }
-    await store.write(`popularity/${version}/${name}`, bytes);
+    await to.write(`popularity/${version}/${name}`, bytes);
   }
   return version;
 }
@@ -113,5 +116,50 @@ describe('promoteIfNotWorse', () => {
     await expect(promoteIfNotWorse(store, 'popularity', '20990101T000000000Z-0000000d')).rejects.toThrow(
       /not found/,
     );
+  });
+});
+
+describe('promoteIfNotWorse on GCS (the fake): two gates racing', () => {
+  it('never promotes a version over one it was not compared with: one wins, the other fails or decides again', async () => {
+    const gcs = await startFakeGcs();
+    try {
+      const open = (): ArtifactStore =>
+        createGcsStore('gs://recsys-gate/race', { endpoint: gcs.endpoint, maxRetryDelaySeconds: 1 });
+      const setup = open();
+      for (const name of await store.list(`popularity/${base}`)) {
+        await setup.write(`popularity/${base}/${name}`, await store.read(`popularity/${base}/${name}`));
+      }
+      await setup.writePointer('popularity/current', base);
+      const a = await variant('20990202T000000000Z-000000a1', 1.1, setup);
+      const b = await variant('20990202T000000000Z-000000b2', 1.2, setup);
+      const results = await Promise.allSettled([
+        promoteIfNotWorse(open(), 'popularity', a),
+        promoteIfNotWorse(open(), 'popularity', b),
+      ]);
+      const final = await open().readPointer('popularity/current');
+      const promoted = results.flatMap((r) =>
+        r.status === 'fulfilled' && r.value.promoted ? [r.value] : [],
+      );
+      expect(promoted.length).toBeGreaterThanOrEqual(1);
+      // The last write is the pointer's value, and it was compared with the version it replaced.
+      const last = promoted.find((d) => d.candidate === final);
+      expect(last).toBeDefined();
+      if (promoted.length === 2) {
+        // One after the other: the second decided against the first's version, not against base.
+        const first = promoted.find((d) => d !== last);
+        expect(last?.current).toBe(first?.candidate);
+      } else {
+        const other = results.find((r) => r.status === 'rejected' || !r.value.promoted);
+        if (other?.status === 'rejected') {
+          expect(other.reason).toBeInstanceOf(AppError);
+          expect((other.reason as AppError).code).toBe('CONFLICT');
+        } else {
+          // It saw the winner as current and compared with it (a, worse than b, is then refused).
+          expect(other?.value.current).toBe(final);
+        }
+      }
+    } finally {
+      await gcs.close();
+    }
   });
 });
