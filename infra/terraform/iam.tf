@@ -16,7 +16,7 @@ resource "google_project_iam_member" "nodes" {
 }
 
 resource "google_service_account" "app" {
-  account_id   = "recsys-app"
+  account_id   = "${local.name}-app"
   display_name = "recsys workloads (Workload Identity)"
 }
 

@@ -199,8 +199,9 @@ describe.skipIf(!HAS_KUBECTL)('Kubernetes manifests (kubectl kustomize + schemas
 
       it('Workload Identity: the pods run as a service account bound to a Google service account', () => {
         const sa = objects.find((o) => o.kind === 'ServiceAccount');
+        // infra/terraform names it `recsys-<env>-app` (iam.tf) and binds it to this namespace's `recsys`.
         expect(sa.metadata.annotations['iam.gke.io/gcp-service-account']).toMatch(
-          /@.*\.iam\.gserviceaccount\.com$/,
+          new RegExp(`^recsys-${overlay}-app@[a-z0-9-_A-Z]+\\.iam\\.gserviceaccount\\.com$`),
         );
         const config = objects.find((o) => o.kind === 'ConfigMap');
         expect(config.data.RECSYS_ARTIFACTS).toMatch(new RegExp(`^gs://.*-recsys-${overlay}-artifacts/`));

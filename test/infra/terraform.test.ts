@@ -90,6 +90,11 @@ describe('Terraform', () => {
     const wi = resource('google_service_account_iam_member', 'workload_identity');
     expect(wi.role).toBe('roles/iam.workloadIdentityUser');
     expect(wi.member).toMatch(/svc\.id\.goog\[\$\{var\.k8s_namespace\}\/recsys\]/);
+    // The Kubernetes service account's annotation (infra/k8s overlays) names recsys-<env>-app.
+    expect(resource('google_service_account', 'app').account_id).toBe('${local.name}-app');
+    expect(fs.readFileSync(path.join(DIR, 'main.tf'), 'utf8')).toContain(
+      'name = "recsys-${var.environment}"',
+    );
     expect(resource('google_storage_bucket_iam_member', 'app_artifacts').role).toBe(
       'roles/storage.objectAdmin',
     );
