@@ -35,6 +35,14 @@ export const SEARCH_SPACES: Partial<Record<ModelKind, SearchSpace>> = {
     neighbours: [20, 50, 100, 200, 400, 800],
     weighting: ['cosine', 'tfidf', 'bm25'],
   },
+  // Epochs are not searched: every trial stops early on validation, and the refit takes the kept epoch.
+  neural: {
+    factors: [32, 64, 128, 256],
+    learningRate: [0.002, 0.005, 0.01, 0.02],
+    l2: [0, 0.00001, 0.0001, 0.001],
+    batchSize: [128, 256, 512],
+    loss: ['softmax', 'bce', 'bpr'],
+  },
   // EASE's one knob: its regularisation, around the default rule's values on MovieLens (docs/benchmarks.md).
   ease: { lambda: [50, 100, 200, 300, 500, 1000, 2000, 5000] },
 };

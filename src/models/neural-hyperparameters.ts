@@ -24,8 +24,8 @@ export const neuralSchema = z
   .object({
     architecture: z.enum(NEURAL_ARCHITECTURES).default('mf'),
     loss: z.enum(NEURAL_LOSSES).default('softmax'),
-    /** Embedding size (the seed's NeuralMF: 64). */
-    factors: z.coerce.number().int().min(1).max(1024).default(64),
+    /** Embedding size (the seed's NeuralMF: 64; 128 measured better here, docs/benchmarks.md). */
+    factors: z.coerce.number().int().min(1).max(1024).default(128),
     /** Units of the MLP head's hidden layer (neumf; the seed: 128). */
     hidden: z.coerce.number().int().min(1).max(4096).default(128),
     /** Dropout after the hidden layer while training (neumf; the seed: 0.1). */
@@ -34,10 +34,10 @@ export const neuralSchema = z
     negatives: z.coerce.number().int().min(1).max(100).default(4),
     /** How negatives are drawn: uniformly, or in proportion to count^0.75 (word2vec's unigram table). */
     sampling: z.enum(['uniform', 'popularity']).default('uniform'),
-    epochs: z.coerce.number().int().min(1).max(10_000).default(40),
+    epochs: z.coerce.number().int().min(1).max(10_000).default(60),
     /** Examples per step: positives (bce, bpr) or users (softmax). */
     batchSize: z.coerce.number().int().min(1).max(65_536).default(256),
-    learningRate: z.coerce.number().positive().max(10).default(0.005),
+    learningRate: z.coerce.number().positive().max(10).default(0.01),
     /** L2 penalty on the embeddings of each batch (per example). */
     l2: z.coerce.number().min(0).default(0.0001),
     /** Epochs without a better validation score before training stops (with a validation slice). */

@@ -21,6 +21,7 @@ import { BACKENDS, describeEachBackend } from '../support/backends.js';
 const QUICK: Record<string, Record<string, number>> = {
   als: { factors: 16, iterations: 2 },
   itemknn: { neighbours: 50 },
+  neural: { epochs: 3 },
 };
 
 const interactions = interactionsFromRatings(toRatingsTable(readUData()));

@@ -64,8 +64,8 @@ it('lists versions, promotes by hand, verifies files, and refuses a damaged vers
   expect(promoted.stdout).toContain(`itemknn: current -> ${v2} (was ${v1})`);
   expect(await fs.readFile(pointer, 'utf8')).toBe(`${v2}\n`);
 
-  // Damage the first version's shard: verify names the file, promote refuses it, current stays on v2.
-  const shard = path.join(root, 'itemknn', v1, 'group1-shard1of1.bin');
+  // Damage the first version's state shard: verify names the file, promote refuses it, current stays on v2.
+  const shard = path.join(root, 'itemknn', v1, 'state-shard1of1.bin');
   const bytes = await fs.readFile(shard);
   bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x40;
   await fs.writeFile(shard, bytes);

@@ -54,6 +54,8 @@ describe('recsys train', () => {
       'manifest.json',
       'model.json',
       'movies.json',
+      'state-shard1of1.bin',
+      'state.json',
     ]);
     expect(await fs.readFile(path.join(tmp, 'artifacts', 'popularity', 'current'), 'utf8')).toBe(
       `${version}\n`,
