@@ -365,13 +365,13 @@ function sessionRows(finished: Finished): (ResultRow & { dataset: string; k: num
   return [{ ...base, label: `${setup.model} eval ${clock()}`, metrics: metricsOf(models?.[setup.model]) }];
 }
 
-/** `seed-temporal split; test metrics @10 over 817 users, measured before the fit on all data`. */
+/** `test metrics @10 (seed-temporal split, 817 users), before the fit on all data`. */
 function trainSubtitle(split: unknown, k: number): string {
   const text = typeof split === 'string' ? split : '';
   const users = /over (\d+) users/.exec(text)?.[1];
   const protocol = text.split(' ')[0];
   const how = [protocol ? `${protocol} split` : '', users ? `${users} users` : ''].filter(Boolean).join(', ');
-  return `test metrics @${k}${how ? ` (${how})` : ''}, measured before the fit on all data`;
+  return `test metrics @${k}${how ? ` (${how})` : ''}, before the fit on all data`;
 }
 
 /** What the results screen shows for a finished run. */

@@ -24,7 +24,7 @@ export interface ResultsScreenProps {
   height: number;
 }
 
-const LABEL = 22;
+const LABEL = 23;
 const CELL = 8;
 
 /**

@@ -207,7 +207,7 @@ export function SetupScreen(props: SetupScreenProps) {
   const textOf = (field: FormField): string => texts[field.name] ?? field.defaultText;
 
   // The form scrolls when the model has more fields than the terminal has rows.
-  const fixedLines = 10 + (mode === 'tune' ? 1 : 0);
+  const fixedLines = 11 + (mode === 'tune' ? 1 : 0);
   const visible = Math.max(3, props.height - fixedLines);
   const focusField = typeof focused === 'object' ? fields.indexOf(focused) : -1;
   const first = Math.max(0, Math.min(fields.length - visible, focusField - Math.floor(visible / 2)));
