@@ -338,12 +338,16 @@ export function App(props: AppProps) {
   );
 }
 
-/** Iterations of the final fit of a train-and-promote run (for the ETA), from the form or the defaults. */
+/** Iterations (or epochs) of the final fit of a train-and-promote run, for the ETA: the form's or the default. */
 function finalIterations(setup: RunSetup, models: readonly ModelFactory[]): number | null {
   if (setup.mode !== 'train-and-promote') return null;
-  const value =
-    setup.hyperparameters.iterations ?? models.find((m) => m.kind === setup.model)?.defaults.iterations;
-  return typeof value === 'number' ? value : null;
+  // ALS counts iterations, the neural model epochs.
+  const defaults = models.find((m) => m.kind === setup.model)?.defaults ?? {};
+  for (const name of ['iterations', 'epochs']) {
+    const value = setup.hyperparameters[name] ?? defaults[name];
+    if (typeof value === 'number') return value;
+  }
+  return null;
 }
 
 const metricsOf = (value: unknown): Record<string, number> =>
