@@ -31,8 +31,8 @@ test: ## the test suite (needs PostgreSQL at 127.0.0.1:5432, database test)
 api: ## the REST API on PORT (default 8080) over the database and the current artifact
 	$(RECSYS) serve
 
-jupyter: ## the tslab notebooks (Debian's Jupyter; see docs/architecture.md)
-	jupyter notebook --no-browser --notebook-dir=notebooks-ts
+jupyter: ## the tslab notebooks on Debian's Jupyter (scripts/notebooks.sh: kernel setup, then Jupyter)
+	npm run notebooks
 
 train: ## retrain from the database (ratings posted through the API included), then promote if not worse
 	$(RECSYS) train --source db --evaluate --no-promote
