@@ -32,10 +32,13 @@ export function repositoryFiles(): string[] {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
-  return out
-    .split('\0')
-    .filter((f) => f !== '')
-    .filter((f) => fs.existsSync(path.join(ROOT, f)));
+  return (
+    out
+      .split('\0')
+      .filter((f) => f !== '')
+      // Regular files only (a symlinked folder, e.g. node_modules in a scratch clone, is not a file to scan).
+      .filter((f) => fs.existsSync(path.join(ROOT, f)) && fs.statSync(path.join(ROOT, f)).isFile())
+  );
 }
 
 export const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
