@@ -132,7 +132,7 @@ describe('deployment command lines on PostgreSQL and GCS (fake)', () => {
           if (!match) throw new Error('not listening yet');
           return match[1] as string;
         },
-        { timeout: 60_000, interval: 50 },
+        { timeout: 120_000, interval: 50 },
       );
       const readyVersion = async (): Promise<string | undefined> =>
         ((await call(`${url}/ready`)).body as Json)?.model?.version;
