@@ -137,7 +137,7 @@ describe('deployment command lines on PostgreSQL and GCS (fake)', () => {
       const readyVersion = async (): Promise<string | undefined> =>
         ((await call(`${url}/ready`)).body as Json)?.model?.version;
       await vi.waitFor(async () => expect(await readyVersion()).toBe(first), {
-        timeout: 30_000,
+        timeout: 90_000,
         interval: 100,
       });
 
@@ -164,7 +164,7 @@ describe('deployment command lines on PostgreSQL and GCS (fake)', () => {
 
       // The server polls the pointer on GCS and swaps to the new version without a restart.
       await vi.waitFor(async () => expect(await readyVersion()).toBe(second), {
-        timeout: 30_000,
+        timeout: 90_000,
         interval: 100,
       });
       // The new model knows user 1 rated the posted movies (its seen matrix excludes them from recommendations).
