@@ -11,7 +11,16 @@ import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
 import { scoreTopK, topKExcluding, type Exclusion } from '../tf/topk.js';
 import { tf, type Tensor2D } from '../tf/tf.js';
 import { defineModel, RecommenderBase } from './base.js';
-import { checkItemLimit, easeWeights, gramMatrix, resolveLambda } from './ease-weights.js';
+import {
+  checkItemLimit,
+  easeWeights,
+  exclusionOnModelled,
+  gramMatrix,
+  modelledItems,
+  resolveLambda,
+  restrictToModelled,
+  type ModelledItems,
+} from './ease-weights.js';
 import { historyMatrix } from './history.js';
 import { checkIndices, checkK } from './ranking.js';
 import { itemItemScoringModel } from './scoring-models.js';
@@ -47,7 +56,13 @@ interface Fitted {
   items: IdEncoder;
   /** Training positives: seen-item exclusion and each user's history. */
   userItems: CsrMatrix;
-  /** B [n, n], row = history item, column = scored item, zero diagonal. */
+  /** The modelled items (those with a training positive) and their places. */
+  modelled: ModelledItems;
+  /** Training positives on the modelled items' places (what recommend scores). */
+  modelledUserItems: CsrMatrix;
+  /** Every training item of each user on the modelled places (what recommend leaves out). */
+  modelledSeen: CsrMatrix;
+  /** B over the modelled items [m, m], row = history item, column = scored item, zero diagonal. */
   weights: Tensor2D;
   /** The lambda the fit used (auto resolved). */
   lambda: number;
@@ -67,11 +82,22 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
 
   async fit(train: TrainingMatrix, options: FitOptions = {}): Promise<FitReport> {
     const started = performance.now();
-    const n = train.userItems.nCols;
-    checkItemLimit(n, this.hyperparameters.maxItems);
+    const modelled = modelledItems(train.userItems);
+    const m = modelled.kept.length;
+    checkItemLimit(m, this.hyperparameters.maxItems);
     const lambda = resolveLambda(this.hyperparameters.lambda, train.userItems);
-    const weights = easeWeights(tf.tensor2d(gramMatrix(train.userItems, lambda), [n, n]));
-    this.setFitted({ users: train.users, items: train.items, userItems: train.userItems, weights, lambda });
+    const modelledUserItems = restrictToModelled(train.userItems, modelled);
+    const weights = easeWeights(tf.tensor2d(gramMatrix(modelledUserItems, lambda), [m, m]));
+    this.setFitted({
+      users: train.users,
+      items: train.items,
+      userItems: train.userItems,
+      modelled,
+      modelledUserItems,
+      modelledSeen: exclusionOnModelled(train.userItems, modelled),
+      weights,
+      lambda,
+    });
     const seconds = (performance.now() - started) / 1000;
     const epoch = { iteration: 1, iterations: 1, seconds, metrics: { lambda } };
     options.onEpoch?.(epoch);
@@ -79,16 +105,19 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
   }
 
   async recommend(users: Int32Array, k: number, options: RecommendOptions = {}): Promise<TopK> {
-    const { userItems } = this.need('recommend');
+    const { userItems, modelled, modelledUserItems, modelledSeen } = this.need('recommend');
     checkK(k);
     checkIndices(users, userItems.nRows, 'user');
     const excludeSeen = options.excludeSeen ?? true;
+    // Every item the user has (not only positives) is seen; `exclude` rows follow the query order.
+    const seen = excludeSeen ? modelledSeen : null;
+    const extra = options.exclude ? exclusionOnModelled(options.exclude, modelled) : null;
     return this.scoreRows(users.length, k, (q0, rows) => {
       const exclude: Exclusion[] = [];
       const chunk = users.subarray(q0, q0 + rows);
-      if (excludeSeen) exclude.push({ csr: userItems, rows: chunk });
-      if (options.exclude) exclude.push({ csr: options.exclude, rows: rangeFrom(q0, rows) });
-      return { queries: multiHot(userItems, chunk), exclude };
+      if (seen) exclude.push({ csr: seen, rows: chunk });
+      if (extra) exclude.push({ csr: extra, rows: rangeFrom(q0, rows) });
+      return { queries: multiHot(modelledUserItems, chunk), exclude };
     });
   }
 
@@ -97,22 +126,38 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
     k: number,
     options: { exclude?: CsrMatrix } = {},
   ): Promise<TopK> {
-    const { items } = this.need('recommendForHistories');
+    const { items, modelled } = this.need('recommendForHistories');
     checkK(k);
     const matrix = historyMatrix(histories, items.size);
+    const positives = restrictToModelled(matrix, modelled);
+    const seen = exclusionOnModelled(matrix, modelled);
+    const extra = options.exclude ? exclusionOnModelled(options.exclude, modelled) : null;
     return this.scoreRows(histories.length, k, (q0, rows) => {
       const chunk = rangeFrom(q0, rows);
-      const exclude: Exclusion[] = [{ csr: matrix, rows: chunk }];
-      if (options.exclude) exclude.push({ csr: options.exclude, rows: chunk });
-      return { queries: multiHot(matrix, chunk), exclude };
+      const exclude: Exclusion[] = [{ csr: seen, rows: chunk }];
+      if (extra) exclude.push({ csr: extra, rows: chunk });
+      return { queries: multiHot(positives, chunk), exclude };
     });
   }
 
-  /** A history's scores for every item (its multi-hot row times B): EASE's fold-in needs no solve. */
+  /**
+   * A history's scores for every item (its multi-hot row times B; 0 for items without a training positive):
+   * EASE's fold-in needs no solve.
+   */
   foldIn(history: UserHistory): Float32Array {
-    const { items, weights } = this.need('foldIn');
-    const matrix = historyMatrix([history], items.size);
-    return tf.tidy(() => tf.matMul(multiHot(matrix, Int32Array.of(0)), weights).dataSync() as Float32Array);
+    const { items, modelled, weights } = this.need('foldIn');
+    const positives = restrictToModelled(historyMatrix([history], items.size), modelled);
+    const m = modelled.kept.length;
+    const out = new Float32Array(items.size);
+    if (m === 0) return out;
+    const scores = tf.tidy(
+      () =>
+        tf
+          .matMul(tf.tensor2d(multiHot(positives, Int32Array.of(0)), [1, m]), weights)
+          .dataSync() as Float32Array,
+    );
+    modelled.kept.forEach((item, place) => (out[item] = scores[place] as number));
+    return out;
   }
 
   /**
@@ -120,47 +165,66 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
    * `recommendForHistories([{ items: [i] }])` gives), i itself left out.
    */
   async similarItems(items: Int32Array, k: number): Promise<TopK> {
-    const { weights, items: encoder } = this.need('similarItems');
+    const { weights, items: encoder, modelled } = this.need('similarItems');
     checkK(k);
-    const n = encoder.size;
-    checkIndices(items, n, 'item');
-    if (items.length === 0 || k === 0) return emptyTopK(items.length, k);
+    checkIndices(items, encoder.size, 'item');
+    const out = emptyTopK(items.length, k);
+    // Items without a training positive have a zero row: no similar items (padding).
+    const asked = Array.from(items.keys()).filter(
+      (q) => (modelled.toKept[items[q] as number] as number) >= 0,
+    );
+    if (asked.length === 0 || k === 0) return out;
+    const places = Int32Array.from(asked, (q) => modelled.toKept[items[q] as number] as number);
     const self: CsrMatrix = {
-      nRows: items.length,
-      nCols: n,
-      indptr: Int32Array.from({ length: items.length + 1 }, (_, i) => i),
-      indices: Int32Array.from(items),
-      values: new Float32Array(items.length).fill(1),
+      nRows: places.length,
+      nCols: modelled.kept.length,
+      indptr: Int32Array.from({ length: places.length + 1 }, (_, i) => i),
+      indices: places,
+      values: new Float32Array(places.length).fill(1),
     };
     const rows = tf.tidy(
-      () => tf.gatherND(weights, tf.tensor2d(Int32Array.from(items), [items.length, 1], 'int32')) as Tensor2D,
+      () => tf.gatherND(weights, tf.tensor2d(places, [places.length, 1], 'int32')) as Tensor2D,
     );
     try {
-      return await topKExcluding(rows, k, { csr: self });
+      const top = await topKExcluding(rows, k, { csr: self });
+      asked.forEach((q, r) => copyRow(top, r, out, q, modelled.kept));
+      return out;
     } finally {
       rows.dispose();
     }
   }
 
   getState(): ModelState {
-    const { userItems, weights, lambda } = this.need('getState');
-    const n = weights.shape[0];
+    const { userItems, weights, lambda, modelled } = this.need('getState');
+    const m = modelled.kept.length;
     return {
       kind: this.kind,
       formatVersion: FORMAT_VERSION,
       hyperparameters: { ...this.hyperparameters },
       arrays: {
-        weights: { data: weights.dataSync() as Float32Array, shape: [n, n] },
+        weights: { data: weights.dataSync() as Float32Array, shape: [m, m] },
+        modelledItems: { data: modelled.kept, shape: [m] },
         ...csrToState('userItems', userItems),
       },
       info: { lambda },
     };
   }
 
-  /** Multi-hot history -> Dense(items) whose kernel is B: the artifact any TF.js user can run as is. */
+  /**
+   * Multi-hot history -> Dense(items) whose kernel is B over the whole catalogue (zero rows and columns for
+   * the items without a training positive): the artifact any TF.js user can run as is.
+   */
   scoringModel(): ScoringModel {
-    const { weights } = this.need('scoringModel');
-    return itemItemScoringModel(weights.dataSync() as Float32Array, weights.shape[0]);
+    const { weights, items, modelled } = this.need('scoringModel');
+    const n = items.size;
+    const m = modelled.kept.length;
+    const b = weights.dataSync() as Float32Array;
+    const full = new Float32Array(n * n);
+    for (let r = 0; r < m; r++) {
+      const offset = (modelled.kept[r] as number) * n;
+      for (let c = 0; c < m; c++) full[offset + (modelled.kept[c] as number)] = b[r * m + c] as number;
+    }
+    return itemItemScoringModel(full, n);
   }
 
   /** Rebuilds a fitted model from `getState()` output (header and hyperparameters checked) and the encoders. */
@@ -170,17 +234,38 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
     encoders: { users: IdEncoder; items: IdEncoder },
   ): EaseModel {
     const n = encoders.items.size;
+    const kept = arrayOf(state, 'modelledItems', 'int32');
+    const m = kept.length;
     const data = arrayOf(state, 'weights', 'float32');
-    if (data.length !== n * n) {
+    if (data.length !== m * m) {
       throw new ArtifactIntegrityError(
         'ease state',
-        `weights hold ${data.length} values for ${n} x ${n} items`,
+        `weights hold ${data.length} values for ${m} x ${m} items`,
       );
     }
+    const toKept = new Int32Array(n).fill(-1);
+    kept.forEach((item, place) => {
+      if (!(item >= 0 && item < n) || (place > 0 && item <= (kept[place - 1] as number))) {
+        throw new ArtifactIntegrityError(
+          'ease state',
+          `modelled item ${item} is out of range or out of order`,
+        );
+      }
+      toKept[item] = place;
+    });
+    const modelled = { kept, toKept };
     const userItems = csrFromState(state, 'userItems', encoders.users.size, n);
     const lambda = typeof state.info?.lambda === 'number' ? state.info.lambda : hyperparameters.lambda;
     const model = new EaseModel(hyperparameters);
-    model.setFitted({ ...encoders, userItems, weights: tf.tensor2d(data, [n, n]), lambda });
+    model.setFitted({
+      ...encoders,
+      userItems,
+      modelled,
+      modelledUserItems: restrictToModelled(userItems, modelled),
+      modelledSeen: exclusionOnModelled(userItems, modelled),
+      weights: tf.tensor2d(data, [m, m]),
+      lambda,
+    });
     return model;
   }
 
@@ -194,23 +279,32 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
     k: number,
     block: (q0: number, rows: number) => { queries: Float32Array; exclude: Exclusion[] },
   ): Promise<TopK> {
-    const { weights } = this.need();
-    const n = weights.shape[0];
+    const { weights, modelled } = this.need();
+    const m = weights.shape[0];
     const out = emptyTopK(count, k);
-    const step = ROWS_PER_BLOCK(n);
-    for (let q0 = 0; q0 < count && k > 0; q0 += step) {
+    const step = ROWS_PER_BLOCK(m);
+    for (let q0 = 0; q0 < count && k > 0 && m > 0; q0 += step) {
       const rows = Math.min(step, count - q0);
       const { queries, exclude } = block(q0, rows);
-      const input = tf.tensor2d(queries, [rows, n]);
+      const input = tf.tensor2d(queries, [rows, m]);
       try {
         const top = await scoreTopK(input, weights, { k, exclude });
-        out.ids.set(top.ids, q0 * k);
-        out.scores.set(top.scores, q0 * k);
+        for (let r = 0; r < rows; r++) copyRow(top, r, out, q0 + r, modelled.kept);
       } finally {
         input.dispose();
       }
     }
     return out;
+  }
+}
+
+/** Row `from` of a TopK over modelled places into row `to` of `out`, as full item indices. */
+function copyRow(top: TopK, from: number, out: TopK, to: number, kept: Int32Array): void {
+  for (let j = 0; j < top.k; j++) {
+    const place = top.ids[from * top.k + j] as number;
+    if (place < 0) break;
+    out.ids[to * out.k + j] = kept[place] as number;
+    out.scores[to * out.k + j] = top.scores[from * top.k + j] as number;
   }
 }
 
