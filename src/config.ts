@@ -34,6 +34,8 @@ const schema = z.object({
   /** After SIGTERM: /ready answers 503 while the server keeps answering this long, then it closes. */
   shutdownDelayMs: withDefault(z.coerce.number().int().min(0).max(600_000), 0),
   gcsEndpoint: optionalString,
+  /** Similar movies: 'co-rating' (support-aware co-rating cosine, src/serving/similar-source.ts) or 'model'. */
+  similar: withDefault(z.enum(['co-rating', 'model']), 'co-rating'),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'model'> & { model: ModelKind };
@@ -72,6 +74,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
   LOG_FORMAT: 'logFormat',
   RECSYS_SHUTDOWN_DELAY_MS: 'shutdownDelayMs',
   STORAGE_EMULATOR_HOST: 'gcsEndpoint',
+  RECSYS_SIMILAR: 'similar',
 };
 
 /**

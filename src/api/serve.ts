@@ -63,6 +63,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       data: servingDataFromDatabase(database),
       models: artifactModelSource(createStore(config.artifactsUri), config.model),
       logger,
+      similar: config.similar,
       ...(options.userCache ? { userCache: options.userCache } : {}),
       ...(options.ratingsFeed !== undefined ? { ratingsFeed: options.ratingsFeed } : {}),
       ...(options.watchIntervalMs !== undefined ? { watchIntervalMs: options.watchIntervalMs } : {}),

@@ -8,7 +8,11 @@ import { loadDatasetTables } from '../data/load.js';
 import type { DatasetTables } from '../data/schema.js';
 import { runExperiment, type ExperimentReport } from '../eval/experiment.js';
 import { PROTOCOL_NAMES } from '../eval/protocol.js';
-import { runSimilarExperiment, type SimilarExperimentReport } from '../eval/similar.js';
+import {
+  runSimilarExperiment,
+  type SimilarExperimentReport,
+  type SimilarModelReport,
+} from '../eval/similar.js';
 import { getModelFactory, parseModelList, REGISTERED_KINDS } from '../models/registry.js';
 import { initBackend } from '../tf/backend.js';
 import type { Config } from '../config.js';
@@ -155,7 +159,11 @@ export function formatSimilar(report: SimilarExperimentReport): string {
     'fit s',
     'eval s',
   ];
-  const rows = Object.entries(report.models).map(([kind, m]) => [
+  const entries: [string, SimilarModelReport][] = [
+    ...(Object.entries(report.models) as [string, SimilarModelReport][]),
+    ['served (co-rating)', report.served],
+  ];
+  const rows = entries.map(([kind, m]) => [
     kind,
     (m[`hitrate@${k}`] as number).toFixed(4),
     (m[`ndcg@${k}`] as number).toFixed(4),

@@ -35,6 +35,7 @@ import {
   type SplitSpec,
 } from '../dataset/splits.js';
 import type { Interactions } from '../dataset/types.js';
+import { CoRatingIndex } from '../models/co-rating.js';
 import { getModelFactory } from '../models/registry.js';
 import type { Recommender, TrainingMatrix } from '../models/types.js';
 import { DEFAULT_POSITIVE_THRESHOLD } from './evaluator.js';
@@ -72,6 +73,7 @@ export interface PreparedSimilar {
   split: SplitReport;
   /** What models fit on: binary positives of train + validation. */
   train: TrainingMatrix;
+
   /** Per evaluated user (ascending dense user), the query movie (dense). */
   queries: Int32Array;
   /** Per evaluated user, the target movie (dense). */
@@ -236,6 +238,11 @@ export interface SimilarExperimentReport {
   k: number;
   split: SplitReport & { queries: number };
   models: Partial<Record<ModelKind, SimilarModelReport>>;
+  /**
+   * What the API and `recsys similar` answer with by default (RECSYS_SIMILAR=co-rating, whatever the model):
+   * support-aware co-rating cosine over the training positives (src/serving/similar-source.ts).
+   */
+  served: SimilarModelReport;
   hyperparameters: Partial<Record<ModelKind, Record<string, number | string | boolean>>>;
 }
 
@@ -269,6 +276,14 @@ export async function runSimilarExperiment(
     interactionsFromRatings(options.tables.ratings),
     options.seed === undefined ? {} : { seed: options.seed },
   );
+  const servedStarted = performance.now();
+  const index = new CoRatingIndex(prepared.train.userItems);
+  const served = await evaluateSimilar({ similarItems: async (i, n) => index.similarItems(i, n) }, prepared, {
+    k,
+    onProgress: options.onProgress,
+    signal: options.signal,
+    phase: 'similar served',
+  });
   const report: SimilarExperimentReport = {
     task: 'similar',
     dataset: options.dataset ?? 'dataset',
@@ -276,8 +291,11 @@ export async function runSimilarExperiment(
     k,
     split: { ...prepared.split, queries: prepared.queries.length },
     models: {},
+    // The index is built from the matrix on the first query: its build time counts as evaluation.
+    served: similarModelReport(served, 0),
     hyperparameters: {},
   };
+  report.served.evaluate_seconds = (performance.now() - servedStarted) / 1000;
   for (const kind of options.models) {
     const factory = getModelFactory(kind);
     const model = factory.create(factory.parseHyperparameters(options.hyperparameters?.[kind] ?? {}));

@@ -59,6 +59,11 @@ export abstract class RecommenderBase<
     return this.need('items').items;
   }
 
+  /** The matrix the model was fit on, where its fitted state keeps one as `userItems` (every model here does). */
+  get trainingMatrix(): CsrMatrix | null {
+    return (this.need('trainingMatrix') as F & { userItems?: CsrMatrix }).userItems ?? null;
+  }
+
   abstract fit(train: TrainingMatrix, options?: FitOptions): Promise<FitReport>;
   abstract recommend(users: Int32Array, k: number, options?: RecommendOptions): Promise<TopK>;
   abstract recommendForHistories(

@@ -87,6 +87,11 @@ export interface Recommender {
   ): Promise<TopK>;
   /** The k most similar items to each of `items` (the item itself excluded). */
   similarItems(items: Int32Array, k: number): Promise<TopK>;
+  /**
+   * The user x item matrix the model was fit on (the training positives), or null where a model keeps none;
+   * served similar movies are co-ratings over it (src/serving/similar-source.ts). Throws before fit.
+   */
+  readonly trainingMatrix?: CsrMatrix | null;
   getState(): ModelState;
   /**
    * The model as a stock TF.js Layers model whose `predict` gives scores (what the artifact's model.json

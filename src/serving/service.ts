@@ -7,6 +7,7 @@ import { ModelSlot } from './model-slot.js';
 import { watchPointer } from './pointer-watch.js';
 import { createPopularityRanking, type PopularityRanking } from './popularity.js';
 import type { ModelSource, NewUserProfile, RatedMovie, ServableModel, ServingData } from './ports.js';
+import { similarItemsOf, type SimilarSourceName } from './similar-source.js';
 import { createUserRankings, MAX_K } from './user-rankings.js';
 
 export { DEFAULT_USER_CACHE_TTL_MS, LIVE_FEED_USER_CACHE_TTL_MS, MAX_K } from './user-rankings.js';
@@ -28,6 +29,8 @@ export interface RecommendationServiceOptions {
   watchIntervalMs?: number;
   /** Watch for newly promoted artifacts at all (default true). */
   watch?: boolean;
+  /** What similar movies are answered with (similar-source.ts; default 'co-rating', RECSYS_SIMILAR). */
+  similar?: SimilarSourceName;
 }
 
 /** What identifies the model answering now. */
@@ -225,7 +228,8 @@ export function createRecommendationService(options: RecommendationServiceOption
       return withModel(async ({ model }) => {
         const dense = model.items.toDense(movieId);
         if (dense < 0) return [];
-        const top = await model.similarItems(Int32Array.of(dense), Math.min(k, MAX_K));
+        const similarItems = similarItemsOf(model, options.similar ?? 'co-rating');
+        const top = await similarItems(Int32Array.of(dense), Math.min(k, MAX_K));
         return topKRow(top, 0)
           .ids.map((item) => catalog.get(model.items.toRaw(item)))
           .filter((movie): movie is CatalogMovie => movie !== undefined);
