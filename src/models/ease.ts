@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ArtifactIntegrityError } from '../core/errors.js';
 import { emptyTopK, type TopK } from '../core/types.js';
 import type { CsrMatrix, IdEncoder } from '../dataset/types.js';
-import { scoreTopK, topKExcluding, type Exclusion } from '../tf/topk.js';
+import { topKExcluding, type Exclusion } from '../tf/topk.js';
 import { tf, type Tensor2D } from '../tf/tf.js';
 import { defineModel, RecommenderBase } from './base.js';
 import {
@@ -37,7 +37,7 @@ import type {
 } from './types.js';
 
 const FORMAT_VERSION = 1;
-/** Query rows scored per matMul: [rows, n] x [n, n], about 4M scores. */
+/** Query rows scored per block: [rows, m] scores, about 4M. */
 const ROWS_PER_BLOCK = (n: number): number => Math.max(1, Math.min(2048, Math.ceil((1 << 22) / n)));
 
 const schema = z
@@ -117,7 +117,7 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
       const chunk = users.subarray(q0, q0 + rows);
       if (seen) exclude.push({ csr: seen, rows: chunk });
       if (extra) exclude.push({ csr: extra, rows: rangeFrom(q0, rows) });
-      return { queries: multiHot(modelledUserItems, chunk), exclude };
+      return { histories: modelledUserItems, rows: chunk, exclude };
     });
   }
 
@@ -136,7 +136,7 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
       const chunk = rangeFrom(q0, rows);
       const exclude: Exclusion[] = [{ csr: seen, rows: chunk }];
       if (extra) exclude.push({ csr: extra, rows: chunk });
-      return { queries: multiHot(positives, chunk), exclude };
+      return { histories: positives, rows: chunk, exclude };
     });
   }
 
@@ -277,7 +277,7 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
   private async scoreRows(
     count: number,
     k: number,
-    block: (q0: number, rows: number) => { queries: Float32Array; exclude: Exclusion[] },
+    block: (q0: number, rows: number) => { histories: CsrMatrix; rows: Int32Array; exclude: Exclusion[] },
   ): Promise<TopK> {
     const { weights, modelled } = this.need();
     const m = weights.shape[0];
@@ -285,17 +285,55 @@ export class EaseModel extends RecommenderBase<EaseHyperparameters, Fitted> impl
     const step = ROWS_PER_BLOCK(m);
     for (let q0 = 0; q0 < count && k > 0 && m > 0; q0 += step) {
       const rows = Math.min(step, count - q0);
-      const { queries, exclude } = block(q0, rows);
-      const input = tf.tensor2d(queries, [rows, m]);
+      const { histories, rows: which, exclude } = block(q0, rows);
+      const scores = historyScores(weights, histories, which);
       try {
-        const top = await scoreTopK(input, weights, { k, exclude });
+        const top = await topKExcluding(scores, k, exclude);
         for (let r = 0; r < rows; r++) copyRow(top, r, out, q0 + r, modelled.kept);
       } finally {
-        input.dispose();
+        scores.dispose();
       }
     }
     return out;
   }
+}
+
+/**
+ * Scores of history rows `rows` of a binary CSR (on the modelled places): the sum of B's rows over each
+ * history's items, by sparseSegmentSum. |history| x m additions per row instead of the dense multi-hot matMul's
+ * 2 m^2 (on the ml-1m interactions: 3.7e9 against 1.7e11 flops for every user).
+ */
+function historyScores(weights: Tensor2D, histories: CsrMatrix, rows: Int32Array): Tensor2D {
+  const m = weights.shape[0];
+  let nnz = 0;
+  for (const r of rows) nnz += (histories.indptr[r + 1] as number) - (histories.indptr[r] as number);
+  if (nnz === 0) return tf.zeros([rows.length, m]) as Tensor2D;
+  const indices = new Int32Array(nnz);
+  const segments = new Int32Array(nnz);
+  let p = 0;
+  rows.forEach((r, q) => {
+    for (let e = histories.indptr[r] as number; e < (histories.indptr[r + 1] as number); e++, p++) {
+      indices[p] = histories.indices[e] as number;
+      segments[p] = q;
+    }
+  });
+  return tf.tidy(() => {
+    const sums = tf.sparse.sparseSegmentSum(
+      weights,
+      tf.tensor1d(indices, 'int32'),
+      tf.tensor1d(segments, 'int32'),
+    );
+    // Trailing rows without items get no segment: pad them with zeros.
+    const missing = rows.length - (sums.shape[0] as number);
+    return (
+      missing > 0
+        ? tf.pad(sums, [
+            [0, missing],
+            [0, 0],
+          ])
+        : sums
+    ) as Tensor2D;
+  });
 }
 
 /** Row `from` of a TopK over modelled places into row `to` of `out`, as full item indices. */
