@@ -1,5 +1,5 @@
 import { ValidationError } from '../core/errors.js';
-import { createRng, type Rng } from '../core/rng.js';
+import { createRng, shuffleInPlace, type Rng } from '../core/rng.js';
 import type { DatasetTables } from '../data/schema.js';
 import { syntheticMovies, syntheticUsers } from './synthetic-catalog.js';
 import {
@@ -181,13 +181,10 @@ function plantFactors(users: number, items: number, f: number, rng: Rng) {
 
 /** Zipf-Mandelbrot weights (rank + offset)^-exponent, ranks shuffled so popularity is not tied to id. */
 function zipfPopularity(items: number, rng: Rng): Float64Array {
-  const rank = Int32Array.from({ length: items }, (_, k) => k);
-  for (let k = items - 1; k > 0; k--) {
-    const j = rng.int(k + 1);
-    const t = rank[k] as number;
-    rank[k] = rank[j] as number;
-    rank[j] = t;
-  }
+  const rank = shuffleInPlace(
+    Int32Array.from({ length: items }, (_, k) => k),
+    rng,
+  );
   const weights = new Float64Array(items);
   for (let i = 0; i < items; i++)
     weights[i] = Math.pow((rank[i] as number) + POPULARITY_OFFSET, -POPULARITY_EXPONENT);

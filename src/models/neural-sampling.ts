@@ -3,7 +3,7 @@
  * shuffle of the positives and every negative of the epoch), so the training loop uploads them once and
  * slices batches on the backend: no host round trip per step.
  */
-import { createRng, type Rng } from '../core/rng.js';
+import { createRng, shuffleInPlace, type Rng } from '../core/rng.js';
 import type { CsrMatrix } from '../dataset/types.js';
 
 /** The positive (user, item) pairs of a training matrix (value > 0), in row order. */
@@ -37,14 +37,10 @@ export function positivePairs(userItems: CsrMatrix): Positives {
  * @example const order = shuffledOrder(positives.users.length, rng);
  */
 export function shuffledOrder(n: number, rng: Rng): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i] as number;
-    order[i] = order[j] as number;
-    order[j] = t;
-  }
-  return order;
+  return shuffleInPlace(
+    Int32Array.from({ length: n }, (_, i) => i),
+    rng,
+  );
 }
 
 /** Draws items for negatives: uniformly, or by count^0.75 through a cumulative table. */

@@ -94,7 +94,9 @@ export function withPgliteTransaction<T>(pglite: PGlite, fn: (tx: SqlTransaction
       async copyBinary(table, columns, chunks) {
         // PGlite has no COPY FROM STDIN; it reads a Blob handed to the query as the file '/dev/blob'.
         const sql = `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`;
-        const result = await tx.query(sql, [], { blob: new Blob([...chunks]) });
+        // The chunks are our own encoder's output over plain ArrayBuffers; the DOM lib's BlobPart (pulled in
+        // by the TUI's React types) wants that said.
+        const result = await tx.query(sql, [], { blob: new Blob([...chunks] as Uint8Array<ArrayBuffer>[]) });
         return result.affectedRows ?? 0;
       },
     }),
