@@ -36,10 +36,10 @@ export const neuralSchema = z
     sampling: z.enum(['uniform', 'popularity']).default('uniform'),
     epochs: z.coerce.number().int().min(1).max(10_000).default(60),
     /** Examples per step: positives (bce, bpr) or users (softmax). */
-    batchSize: z.coerce.number().int().min(1).max(65_536).default(256),
+    batchSize: z.coerce.number().int().min(1).max(65_536).default(64),
     learningRate: z.coerce.number().positive().max(10).default(0.01),
     /** L2 penalty on the embeddings of each batch (per example). */
-    l2: z.coerce.number().min(0).default(0.0001),
+    l2: z.coerce.number().min(0).default(0.03),
     /** Epochs without a better validation score before training stops (with a validation slice). */
     patience: z.coerce.number().int().min(1).max(1000).default(4),
     seed: z.coerce.number().int().default(42),
