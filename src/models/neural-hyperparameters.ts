@@ -38,7 +38,10 @@ export const neuralSchema = z
     /** Examples per step: positives (bce, bpr) or users (softmax). */
     batchSize: z.coerce.number().int().min(1).max(65_536).default(64),
     learningRate: z.coerce.number().positive().max(10).default(0.01),
-    /** L2 penalty on the embeddings of each batch (per example). */
+    /**
+     * L2 penalty on the embeddings of each batch (per example). The default suits the softmax loss (chosen on
+     * ml-1m, docs/benchmarks.md); with bce or bpr, whose per-example losses are far smaller, use ~0.0001.
+     */
     l2: z.coerce.number().min(0).default(0.03),
     /** Epochs without a better validation score before training stops (with a validation slice). */
     patience: z.coerce.number().int().min(1).max(1000).default(4),
