@@ -83,5 +83,10 @@ it('lists versions, promotes by hand, verifies files, and refuses a damaged vers
   expect(await fs.readFile(pointer, 'utf8')).toBe(`${v2}\n`);
   const current = await runCli(['artifacts', 'verify', 'itemknn'], env);
   expect(current.code, current.stderr).toBe(0);
-  expect(current.stdout).toContain(`itemknn/${v2}: 3 files intact`);
+  // Every file the manifest lists: the Layers model and its shards, the state and its shards, the titles.
+  const files = Object.keys(
+    JSON.parse(await fs.readFile(path.join(root, 'itemknn', v2, 'manifest.json'), 'utf8')).files,
+  );
+  expect(files).toEqual(expect.arrayContaining(['model.json', 'state.json', 'movies.json']));
+  expect(current.stdout).toContain(`itemknn/${v2}: ${files.length} files intact`);
 });
