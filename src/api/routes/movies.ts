@@ -49,7 +49,8 @@ export function movieRoutes(service: RecommendationService): AnyRouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/movies/{id}/similar',
-      summary: "The k movies most similar to one (the model's item factors or item-item similarity)",
+      summary:
+        "The k movies most similar to one: support-aware co-rating cosine over the served model's training positives (RECSYS_SIMILAR=model: the model's own)",
       tags: ['movies'],
       errors: [unknownMovie, { status: 503, description: 'no model loaded yet' }],
       validate: { params: idParams, query: kQuery, response: movieListSchema },
