@@ -24,6 +24,9 @@ const env = (): Record<string, string> => ({
   // One thread per fit: the machine has two cores and other tests may run beside this one.
   RECSYS_WORKERS: '1',
   LOG_LEVEL: 'warn',
+  // Ink renders only the last frame when it thinks it runs in CI (is-in-ci reads CI=true, which .ci/run
+  // sets): the pane would stay blank until exit. A person at a terminal has no CI variable.
+  CI: 'false',
 });
 
 const tmux = (...args: string[]): string =>
