@@ -24,22 +24,24 @@ export interface FormField {
 
 type AnyZod = z.ZodTypeAny;
 
-/** Peels defaults, optionals, nullables and effects off a field's schema; returns the inner type and default. */
+/**
+ * Peels defaults, optionals, nullables and effects off a field's schema; returns the inner type and default.
+ * Only zod's public API: a default is what the schema parses `undefined` to. (A pipeline has no public way
+ * to its input type, so a piped field shows as text; no model schema pipes.)
+ */
 function unwrap(schema: AnyZod): { inner: AnyZod; fallback: unknown } {
   let inner = schema;
   let fallback: unknown = undefined;
   for (;;) {
     if (inner instanceof z.ZodDefault) {
-      if (fallback === undefined) fallback = inner._def.defaultValue();
-      inner = inner._def.innerType;
+      if (fallback === undefined) fallback = inner.parse(undefined);
+      inner = inner.removeDefault();
     } else if (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable) {
       inner = inner.unwrap();
     } else if (inner instanceof z.ZodEffects) {
       inner = inner.innerType();
     } else if (inner instanceof z.ZodBranded) {
       inner = inner.unwrap();
-    } else if (inner instanceof z.ZodPipeline) {
-      inner = inner._def.in;
     } else {
       return { inner, fallback };
     }
@@ -48,15 +50,12 @@ function unwrap(schema: AnyZod): { inner: AnyZod; fallback: unknown } {
 
 function describeKind(inner: AnyZod): Pick<FormField, 'kind' | 'choices' | 'min' | 'max'> {
   if (inner instanceof z.ZodNumber) {
-    let min: number | null = null;
-    let max: number | null = null;
-    let integer = false;
-    for (const check of inner._def.checks) {
-      if (check.kind === 'int') integer = true;
-      if (check.kind === 'min') min = check.value;
-      if (check.kind === 'max') max = check.value;
-    }
-    return { kind: integer ? 'integer' : 'number', choices: null, min, max };
+    return {
+      kind: inner.isInt ? 'integer' : 'number',
+      choices: null,
+      min: inner.minValue,
+      max: inner.maxValue,
+    };
   }
   if (inner instanceof z.ZodBoolean)
     return { kind: 'boolean', choices: ['true', 'false'], min: null, max: null };
