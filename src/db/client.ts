@@ -112,7 +112,10 @@ async function openPgliteDatabase(dir: string): Promise<Database> {
       const quoted = quoteIdent(channel);
       await pglite.listen(quoted, handlers.notify);
       let stopped: Promise<void> | undefined;
-      return { close: () => (stopped ??= pglite.unlisten(quoted, handlers.notify)) };
+      // Once the instance is closed its listeners are gone with it: nothing to undo (and unlisten would throw).
+      const unlisten = (): Promise<void> =>
+        pglite.closed ? Promise.resolve() : pglite.unlisten(quoted, handlers.notify);
+      return { close: () => (stopped ??= unlisten()) };
     },
     close: () => (closed ??= prisma.$disconnect().then(release)),
   };

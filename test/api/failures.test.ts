@@ -1,28 +1,44 @@
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ApiServer } from '../../src/api/serve.js';
 import { createLogger } from '../../src/core/log.js';
 import type { DatasetTables } from '../../src/data/schema.js';
-import { createDatabase, type Database } from '../../src/db/client.js';
-import { dropSchema, postgresUrl, uniqueSchemaName } from '../db/support.js';
+import type { Database } from '../../src/db/client.js';
+import { describeEachEngine } from '../db/support.js';
 import { call, ml100kWithArtifact, seed, startTestServer } from './support.js';
 
 const TOKEN = 'failures-test-token-0123456789';
 
-describe('logs, and failures the client must not see the inside of [postgres]', () => {
-  const schema = uniqueSchemaName('api_fail');
+/** ml-100k and a trained artifact, made once for the file and served by each engine's server. */
+let tables: DatasetTables;
+let artifactsDir: string;
+const fileCleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  const fixture = await ml100kWithArtifact('fail');
+  fileCleanups.push(fixture.remove);
+  ({ tables, artifactsDir } = fixture);
+});
+
+afterAll(async () => {
+  for (const cleanup of fileCleanups.reverse()) await cleanup();
+});
+
+/**
+ * "The database goes away" is engine-neutral: the server's Database is closed under it (PostgreSQL: Prisma
+ * disconnected and the pool ended; PGlite: the embedded instance closed and its lock released), so every
+ * later query fails inside the server as it would after the server's connections to PostgreSQL were lost.
+ * Killing PostgreSQL backends from outside (pg_terminate_backend) is not used: other test runs share the
+ * server and pg_stat_activity cannot tell this server's connections from theirs; PGlite has no connections
+ * to kill.
+ */
+describeEachEngine('logs, and failures the client must not see the inside of', (engine) => {
   const lines: Record<string, unknown>[] = [];
   let db: Database;
-  let tables: DatasetTables;
   let server: ApiServer;
-  const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
-    const fixture = await ml100kWithArtifact('fail');
-    cleanups.push(fixture.remove);
-    tables = fixture.tables;
-    db = await createDatabase({ databaseUrl: postgresUrl(schema), pgliteDir: '' });
-    cleanups.push(() => dropSchema(schema));
+    db = engine.db();
     await seed(db, tables);
     const stream = new Writable({
       write(chunk, _encoding, done) {
@@ -31,18 +47,11 @@ describe('logs, and failures the client must not see the inside of [postgres]', 
       },
     });
     const logger = createLogger({ level: 'debug', json: true, stream });
-    server = await startTestServer({
-      db,
-      artifactsDir: fixture.artifactsDir,
-      apiToken: TOKEN,
-      ttlMs: 0,
-      logger,
-    });
+    server = await startTestServer({ db, artifactsDir, apiToken: TOKEN, ttlMs: 0, logger });
   });
 
   afterAll(async () => {
     await server?.close();
-    for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
   it('writes one structured access-log line per request with its request id, and never the token', async () => {

@@ -1,14 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { ApiServer } from '../../src/api/serve.js';
 import { loadArtifact } from '../../src/artifacts/load.js';
 import { promoteArtifact } from '../../src/artifacts/pointer.js';
 import { saveArtifact } from '../../src/artifacts/save.js';
 import { createRng } from '../../src/core/rng.js';
 import type { DatasetTables } from '../../src/data/schema.js';
-import { createDatabase, type Database } from '../../src/db/client.js';
+import type { Database } from '../../src/db/client.js';
 import { createStore } from '../../src/storage/store.js';
 import { tf } from '../../src/tf/tf.js';
-import { dropSchema, postgresUrl, uniqueSchemaName } from '../db/support.js';
+import { describeEachEngine } from '../db/support.js';
 import {
   call,
   loadMl100k,
@@ -90,28 +90,36 @@ async function servesVersion(url: string, expected: string): Promise<void> {
   await vi.waitFor(async () => expect(await version(url)).toBe(expected), { timeout: 20_000, interval: 50 });
 }
 
-describe('hot swap of a newly promoted artifact [postgres]', () => {
-  const schema = uniqueSchemaName('api_swap');
+/** ml-100k's tables, converted once for the file; each engine gets its own database and artifact folder. */
+let tables: DatasetTables;
+const fileCleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  const data = await tempDir('swap-data');
+  fileCleanups.push(data.remove);
+  tables = await loadMl100k(data.dir);
+});
+
+afterAll(async () => {
+  for (const cleanup of fileCleanups.reverse()) await cleanup();
+});
+
+describeEachEngine('hot swap of a newly promoted artifact', (engine) => {
   let db: Database;
-  let tables: DatasetTables;
   let artifactsDir: string;
   let server: ApiServer;
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
-    const data = await tempDir('swap-data');
-    const artifacts = await tempDir('swap-artifacts');
-    cleanups.push(data.remove, artifacts.remove);
+    const artifacts = await tempDir(`swap-artifacts-${engine.kind}`);
+    cleanups.push(artifacts.remove);
     artifactsDir = artifacts.dir;
-    tables = await loadMl100k(data.dir);
-    db = await createDatabase({ databaseUrl: postgresUrl(schema), pgliteDir: '' });
-    cleanups.push(() => dropSchema(schema));
+    db = engine.db();
     await seed(db, tables);
   });
 
   afterAll(async () => {
     await server?.close();
-    await db?.close();
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
