@@ -10,6 +10,7 @@ import { adminRoutes } from './routes/admin.js';
 import { docsRoutes } from './routes/docs.js';
 import { movieRoutes } from './routes/movies.js';
 import { opsRoutes } from './routes/ops.js';
+import { recommendationRoutes } from './routes/recommendations.js';
 import { userRoutes } from './routes/users.js';
 
 /** Request bodies are a rating or a profile: 16 KiB is generous. */
@@ -40,6 +41,7 @@ export function apiRoutes(
 ): AnyRouteSpec[] {
   return [
     ...userRoutes(service),
+    ...recommendationRoutes(service),
     ...movieRoutes(service),
     ...adminRoutes(service),
     ...opsRoutes(service, metrics, draining),

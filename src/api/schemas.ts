@@ -58,3 +58,32 @@ export const errorSchema = z
     }),
   })
   .openapi('Error');
+
+/**
+ * `?diversity=` of the recommendation routes: a decimal from 0 to 1 (default 0, the model's own order).
+ * Checked by pattern then range, like integerString (no effects).
+ * @example const q = z.object({ diversity: diversityString() });
+ */
+export function diversityString() {
+  const message = 'must be a number from 0 to 1';
+  return z
+    .string()
+    .regex(/^(?:[01](?:\.[0-9]{1,6})?|\.[0-9]{1,6})$/, { message })
+    .pipe(z.coerce.number().min(0, { message }).max(1, { message }))
+    .default('0')
+    .openapi({
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      description:
+        "0..1 (default 0): re-ranks the model's 100 best toward less popular movies (src/models/diversity.ts); 0 is the model's order",
+    });
+}
+
+/** `?diversity=` alone, for routes that add it to their own query. */
+export const diversityQuery = z.object({ diversity: diversityString() });
+
+/** A movie with its year (one movie, a movie just added). */
+export const movieDetailSchema = movieSchema
+  .extend({ year: z.number().int().nullable() })
+  .openapi('MovieDetail');

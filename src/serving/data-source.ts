@@ -68,6 +68,10 @@ export function servingDataFromDatabase(
       const stored = await ratings.upsert({ userId, movieId, rating });
       return { movieId: stored.movieId, rating: stored.rating, ratedAt: stored.ratedAt };
     },
+    async createMovie(movie) {
+      const stored = await movies.create({ title: movie.title, genres: movie.genre, year: movie.year });
+      return { id: stored.id, title: stored.title, genre: stored.genres, year: stored.year };
+    },
     async createUser(profile) {
       return (await users.create(profile)).id;
     },

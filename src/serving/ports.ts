@@ -31,6 +31,14 @@ export interface NewUserProfile {
   zip?: string;
 }
 
+/** A movie to add to the catalogue (`POST /movies`). */
+export interface NewMovie {
+  title: string;
+  /** MovieLens genre names, at least one. */
+  genres: readonly string[];
+  year?: number | null;
+}
+
 export interface ServingData {
   /** Every movie of the catalog. */
   movies(): Promise<CatalogMovie[]>;
@@ -46,6 +54,8 @@ export interface ServingData {
   ratingsOf(userId: number): Promise<RatedMovie[]>;
   /** Stores (or replaces) a rating; returns it as stored. */
   rate(userId: number, movieId: number, rating: number): Promise<RatedMovie>;
+  /** Stores a movie with the next free id; returns it as stored. */
+  createMovie(movie: { title: string; genre: string; year: number | null }): Promise<CatalogMovie>;
   /** Creates a user with the next free id; returns the id. */
   createUser(profile: NewUserProfile): Promise<number>;
   /** Resolves when the database answers a trivial query. */

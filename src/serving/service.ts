@@ -1,14 +1,25 @@
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { topKRow } from '../core/types.js';
 import { createCatalog, type Catalog, type CatalogMovie } from './catalog.js';
+import { checkGenres } from './cold-start.js';
 import { ModelNotLoadedError } from './errors.js';
 import { ModelSlot } from './model-slot.js';
 import { watchPointer } from './pointer-watch.js';
 import { createPopularityRanking, type PopularityRanking } from './popularity.js';
-import type { ModelSource, NewUserProfile, RatedMovie, ServableModel, ServingData } from './ports.js';
+import type {
+  ModelSource,
+  NewMovie,
+  NewUserProfile,
+  RatedMovie,
+  ServableModel,
+  ServingData,
+} from './ports.js';
+import { newMovieIds, similarByGenre } from './new-movies.js';
+import { createRankBatcher } from './rank-batcher.js';
 import { similarItemsOf, type SimilarSourceName } from './similar-source.js';
 import { createUserRankings, MAX_K } from './user-rankings.js';
+import { diversityContext, rankVisitor, showTop, type VisitorRequest } from './visitor.js';
 
 export { DEFAULT_USER_CACHE_TTL_MS, LIVE_FEED_USER_CACHE_TTL_MS, MAX_K } from './user-rankings.js';
 
@@ -49,12 +60,31 @@ export interface ReloadResult {
 export interface RecommendationService {
   /** Loads the catalog, the popularity ranking and the current model, and starts watching the pointer. */
   start(): Promise<void>;
-  /** Top-k movies for a user from the ratings the database holds now; 404 for an unknown user. */
-  recommendForUser(userId: number, k: number): Promise<readonly CatalogMovie[]>;
-  /** The k movies most similar to one; 404 for an unknown movie, [] for one the model has not seen. */
+  /**
+   * Top-k movies for a user from the ratings the database holds now; 404 for an unknown user. `diversity`
+   * (0..1, default 0) re-ranks the MAX_K-deep ranking with src/models/diversity.ts.
+   */
+  recommendForUser(userId: number, k: number, diversity?: number): Promise<readonly CatalogMovie[]>;
+  /**
+   * Top-k movies for a visitor from liked movies and genres (cold-start.ts); ValidationError naming
+   * `movies` or `genres` for unknown ones.
+   */
+  recommendForPicks(request: VisitorRequest & { k: number; diversity?: number }): Promise<CatalogMovie[]>;
+  /**
+   * The k movies most similar to one; 404 for an unknown movie; for a movie the model does not know (added
+   * after training), movies of the same genres (new-movies.ts).
+   */
   similarMovies(movieId: number, k: number): Promise<CatalogMovie[]>;
   movie(movieId: number): CatalogMovie;
-  searchMovies(text: string, limit: number): CatalogMovie[];
+  /** Title search, most rated first; `genre` (ValidationError naming it when unknown) filters. */
+  searchMovies(text: string, limit: number, genre?: string): CatalogMovie[];
+  /** The catalogue's genres with how many movies have each, by name. */
+  genres(): { name: string; count: number }[];
+  /**
+   * Adds a movie (next free id) to the database and, at once, to the catalogue; recommendable through its
+   * genres until the next training (new-movies.ts). ValidationError naming `title` or `genres`.
+   */
+  createMovie(movie: NewMovie): Promise<CatalogMovie>;
   ratingsOf(userId: number): Promise<RatedMovie[]>;
   /** Stores a rating; the user's next recommendations reflect it (fold-in, no retraining). */
   rate(userId: number, movieId: number, rating: number): Promise<RatedMovie>;
@@ -83,6 +113,18 @@ export function createRecommendationService(options: RecommendationServiceOption
   });
   let catalog: Catalog = createCatalog([]);
   let popularity: PopularityRanking = createPopularityRanking([]);
+  // Bumped when a movie is added: cached rankings are recomputed (new-movies.ts places it).
+  let epoch = 0;
+  // New movies per (model, catalogue), computed once each.
+  const newMoviesByModel = new WeakMap<ServableModel, { catalog: Catalog; ids: readonly number[] }>();
+  const newMoviesOf = (loaded: ServableModel): readonly number[] => {
+    let entry = newMoviesByModel.get(loaded);
+    if (entry?.catalog !== catalog) {
+      entry = { catalog, ids: newMovieIds(catalog, loaded.model.items) };
+      newMoviesByModel.set(loaded, entry);
+    }
+    return entry.ids;
+  };
   const rankings = createUserRankings({
     data,
     slot,
@@ -90,8 +132,11 @@ export function createRecommendationService(options: RecommendationServiceOption
     kind: models.kind,
     catalog: () => catalog,
     popularity: () => popularity,
+    newMovies: newMoviesOf,
+    epoch: () => epoch,
     ...options.userCache,
   });
+  const visitorBatcher = createRankBatcher(MAX_K);
   // Reloads run one at a time. A call made while one runs queues one more, which reads the pointer only
   // after the call (joining the running one could answer with a version read before the pointer moved);
   // calls made while one is queued share it.
@@ -217,17 +262,33 @@ export function createRecommendationService(options: RecommendationServiceOption
       }
     },
 
-    async recommendForUser(userId, k) {
+    async recommendForUser(userId, k, diversity = 0) {
       // Under load nearly every request finds a fresh ranking and never touches the model.
       const ids = rankings.cached(userId) ?? (await rankings.compute(userId));
-      return topMovies(ids, k);
+      if (diversity === 0) return topMovies(ids, k);
+      const liked = await rankings.likedOf(userId);
+      return showTop(ids, k, diversity, diversityContext(catalog, popularity), liked).map(movieOrThrow);
+    },
+
+    async recommendForPicks({ movies, genres, k, diversity = 0 }) {
+      return withModel(async (loaded) => {
+        const deps = { catalog, popularity, newMovies: newMoviesOf(loaded), depth: MAX_K };
+        const { ids, picks } = await rankVisitor(
+          loaded,
+          { movies, genres },
+          { ...deps, batcher: visitorBatcher },
+        );
+        return showTop(ids, k, diversity, diversityContext(deps.catalog, deps.popularity), picks).map(
+          (id) => deps.catalog.get(id) ?? movieOrThrow(id),
+        );
+      });
     },
 
     async similarMovies(movieId, k) {
       movieOrThrow(movieId);
       return withModel(async ({ model }) => {
         const dense = model.items.toDense(movieId);
-        if (dense < 0) return [];
+        if (dense < 0) return similarByGenre(movieId, Math.min(k, MAX_K), catalog, popularity);
         const similarItems = similarItemsOf(model, options.similar ?? 'co-rating');
         const top = await similarItems(Int32Array.of(dense), Math.min(k, MAX_K));
         return topKRow(top, 0)
@@ -238,7 +299,27 @@ export function createRecommendationService(options: RecommendationServiceOption
 
     movie: movieOrThrow,
 
-    searchMovies: (text, limit) => catalog.search(text, limit),
+    searchMovies(text, limit, genre) {
+      if (genre !== undefined) checkGenres([genre], catalog, 'genre');
+      return catalog.search(text, limit, genre);
+    },
+
+    genres: () => [...catalog.genreCounts()].map(([name, count]) => ({ name, count })),
+
+    async createMovie(movie) {
+      const title = movie.title.trim();
+      if (title === '') throw new ValidationError('title', 'must not be empty');
+      if (movie.genres.length === 0) throw new ValidationError('genres', 'give at least one genre');
+      const genres = checkGenres(movie.genres, catalog);
+      const key = title.toLowerCase();
+      const same = catalog.all().find((m) => m.title.trim().toLowerCase() === key);
+      if (same) throw new ValidationError('title', `movie ${same.id} already has the title "${same.title}"`);
+      const created = await data.createMovie({ title, genre: genres.join('|'), year: movie.year ?? null });
+      catalog = createCatalog([...catalog.all(), created], popularity.countOf);
+      epoch += 1;
+      logger.info('movie added', { id: created.id, genre: created.genre });
+      return created;
+    },
 
     async ratingsOf(userId) {
       await rankings.ensureUser(userId);

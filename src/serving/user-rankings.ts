@@ -3,6 +3,7 @@ import type { Logger } from '../core/log.js';
 import type { Catalog } from './catalog.js';
 import { ModelNotLoadedError } from './errors.js';
 import { prepareHistory } from './history.js';
+import { mixNewMovies } from './new-movies.js';
 import type { ModelSlot } from './model-slot.js';
 import type { PopularityRanking } from './popularity.js';
 import type { RatingsChange } from '../db/ratings-feed.js';
@@ -39,6 +40,10 @@ export interface UserRankingsOptions {
   /** The catalog and popularity ranking in force (they are replaced on reload). */
   catalog: () => Catalog;
   popularity: () => PopularityRanking;
+  /** New movies (new-movies.ts) for a loaded model, newest first; default none. */
+  newMovies?: (loaded: ServableModel) => readonly number[];
+  /** Bumped when rankings must be recomputed without a model change (a movie added); default 0. */
+  epoch?: () => number;
   capacity?: number;
   /** TTL without a live change feed (default DEFAULT_USER_CACHE_TTL_MS; 0: no caching at all). */
   ttlMs?: number;
@@ -59,6 +64,8 @@ export interface UserRankings {
   cached(userId: number): readonly number[] | undefined;
   /** Reads (if needed) and ranks; NotFoundError for an unknown user, ModelNotLoadedError without a model. */
   compute(userId: number): Promise<readonly number[]>;
+  /** The movies the user likes now (positives under the serving model's history policy), raw ids. */
+  likedOf(userId: number): Promise<number[]>;
   /** NotFoundError unless the user exists. */
   ensureUser(userId: number): Promise<void>;
   /** A user that now exists (created through the service). */
@@ -94,6 +101,12 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
   // rewrites a state's `fetchedAt` when it expires it (a key built from it would change under the request).
   const ranking = new WeakMap<UserState, Map<string, Promise<readonly number[]>>>();
   const batcher = createRankBatcher(MAX_K);
+  const epoch = options.epoch ?? (() => 0);
+  // The key a cached ranking must carry to be served: the model version, and the epoch once it moved.
+  const keyOf = (loaded: ServableModel): string => {
+    const e = epoch();
+    return e === 0 ? loaded.version : `${loaded.version}#${e}`;
+  };
 
   function userState(userId: number, reread = false): Promise<UserState> {
     const cached = reread ? undefined : cache.get(userId);
@@ -148,26 +161,46 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
         if (catalog.has(movieId)) out.push(movieId);
       }
     }
-    return out;
+    const candidates = options.newMovies?.(loaded) ?? [];
+    if (candidates.length === 0) return out;
+    // Movies added after training, placed by the user's genres (new-movies.ts).
+    const liked = history.positives
+      ? [...history.positives.items].map((item) => model.items.toRaw(item))
+      : [];
+    for (const r of ratings) {
+      if (model.items.toDense(r.movieId) < 0 && isPositive(r.rating, loaded)) liked.push(r.movieId);
+    }
+    return [
+      ...mixNewMovies({
+        ranked: out,
+        candidates,
+        liked,
+        genres: [],
+        exclude: history.rated,
+        catalog,
+        depth: MAX_K,
+      }),
+    ];
   }
 
   function rankingFor(loaded: ServableModel, userId: number, state: UserState): Promise<readonly number[]> {
-    if (state.ranked?.version === loaded.version) return Promise.resolve(state.ranked.ids);
+    const key = keyOf(loaded);
+    if (state.ranked?.version === key) return Promise.resolve(state.ranked.ids);
     let byVersion = ranking.get(state);
     if (!byVersion) {
       byVersion = new Map();
       ranking.set(state, byVersion);
     }
-    const pending = byVersion.get(loaded.version);
+    const pending = byVersion.get(key);
     if (pending) return pending;
     const inFlight = byVersion;
     const computed = rank(loaded, userId, state.ratings)
       .then((ids) => {
-        state.ranked = { version: loaded.version, ids };
+        state.ranked = { version: key, ids };
         return ids;
       })
-      .finally(() => inFlight.delete(loaded.version));
-    inFlight.set(loaded.version, computed);
+      .finally(() => inFlight.delete(key));
+    inFlight.set(key, computed);
     return computed;
   }
 
@@ -219,13 +252,20 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
     cached(userId) {
       const state = cache.get(userId);
       const ranked = state?.ranked;
-      if (!state || !ranked || ranked.version !== slot.current?.version) return undefined;
+      const current = slot.current;
+      if (!state || !ranked || !current || ranked.version !== keyOf(current)) return undefined;
       if (cache.isAging(state)) refreshAhead(userId);
       return ranked.ids;
     },
     async compute(userId) {
       const state = await userState(userId);
       return withLease((loaded) => rankingFor(loaded, userId, state));
+    },
+    async likedOf(userId) {
+      const state = await userState(userId);
+      return withLease(async (loaded) =>
+        state.ratings.filter((r) => isPositive(r.rating, loaded)).map((r) => r.movieId),
+      );
     },
     async ensureUser(userId) {
       if (knownUsers.has(userId)) return;
@@ -246,6 +286,12 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
     },
     clear: () => cache.clear(),
   };
+}
+
+/** A rating counts as liked under the model's history policy (implicit rows always). */
+function isPositive(rating: number | null, loaded: ServableModel): boolean {
+  const { threshold } = loaded.historyPolicy;
+  return rating === null || threshold === 'none' || rating >= threshold;
 }
 
 function sameRatings(a: readonly RatingValue[], b: readonly RatingValue[]): boolean {

@@ -154,6 +154,7 @@ export function ratingsInMemory(): {
     ratingsOf: unused,
     rate: unused,
     createUser: unused,
+    createMovie: unused,
     ping: async () => undefined,
   };
   return { data, ratings, reads, hold };

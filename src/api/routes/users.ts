@@ -2,7 +2,15 @@ import { z } from '../zod.js';
 import type { CatalogMovie } from '../../serving/catalog.js';
 import type { RecommendationService } from '../../serving/service.js';
 import { defineRoute, type AnyRouteSpec } from '../route-spec.js';
-import { INT32_MAX, idParams, integerString, kQuery, movieListSchema, type MovieList } from '../schemas.js';
+import {
+  INT32_MAX,
+  diversityQuery,
+  idParams,
+  integerString,
+  kQuery,
+  movieListSchema,
+  type MovieList,
+} from '../schemas.js';
 
 const ratingSchema = z
   .object({
@@ -65,11 +73,13 @@ export function userRoutes(service: RecommendationService): AnyRouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/users/{id}/recommendations',
-      summary: 'Top-k movies for a user, never one the user rated',
+      summary:
+        'Top-k movies for a user, never one the user rated; `diversity` trades accuracy for less popular movies',
       tags: ['users'],
       errors: [unknownUser, { status: 503, description: 'no model loaded yet' }],
-      validate: { params: idParams, query: kQuery, response: movieListSchema },
-      handler: async ({ params, query }) => movieListBody(await service.recommendForUser(params.id, query.k)),
+      validate: { params: idParams, query: kQuery.merge(diversityQuery), response: movieListSchema },
+      handler: async ({ params, query }) =>
+        movieListBody(await service.recommendForUser(params.id, query.k, query.diversity)),
     }),
     defineRoute({
       method: 'get',
