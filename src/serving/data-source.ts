@@ -68,6 +68,18 @@ export function servingDataFromDatabase(
       const stored = await ratings.upsert({ userId, movieId, rating });
       return { movieId: stored.movieId, rating: stored.rating, ratedAt: stored.ratedAt };
     },
+    async ratingsOfMovies(movieIds) {
+      if (movieIds.length === 0) return [];
+      const rows = await db.query<{ movie_id: number; user_id: number; rating: number | null }>(
+        'SELECT movie_id, user_id, rating FROM ratings WHERE movie_id = ANY($1::int[])',
+        [[...movieIds]],
+      );
+      return rows.map((r) => ({
+        movieId: Number(r.movie_id),
+        userId: Number(r.user_id),
+        rating: r.rating === null ? null : Number(r.rating),
+      }));
+    },
     async createMovie(movie) {
       const stored = await movies.create({ title: movie.title, genres: movie.genre, year: movie.year });
       return { id: stored.id, title: stored.title, genre: stored.genres, year: stored.year };

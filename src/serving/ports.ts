@@ -54,6 +54,10 @@ export interface ServingData {
   ratingsOf(userId: number): Promise<RatedMovie[]>;
   /** Stores (or replaces) a rating; returns it as stored. */
   rate(userId: number, movieId: number, rating: number): Promise<RatedMovie>;
+  /** Every rating of these movies (the raters of movies added after training). */
+  ratingsOfMovies?(
+    movieIds: readonly number[],
+  ): Promise<{ movieId: number; userId: number; rating: number | null }[]>;
   /** Stores a movie with the next free id; returns it as stored. */
   createMovie(movie: { title: string; genre: string; year: number | null }): Promise<CatalogMovie>;
   /** Creates a user with the next free id; returns the id. */

@@ -15,7 +15,8 @@ import type {
   ServableModel,
   ServingData,
 } from './ports.js';
-import { newMovieIds, similarByGenre } from './new-movies.js';
+import { createNewMoviePlacement } from './new-movie-placement.js';
+import { similarByGenre } from './new-movies.js';
 import { createRankBatcher } from './rank-batcher.js';
 import { similarItemsOf, type SimilarSourceName } from './similar-source.js';
 import { createUserRankings, MAX_K } from './user-rankings.js';
@@ -115,16 +116,7 @@ export function createRecommendationService(options: RecommendationServiceOption
   let popularity: PopularityRanking = createPopularityRanking([]);
   // Bumped when a movie is added: cached rankings are recomputed (new-movies.ts places it).
   let epoch = 0;
-  // New movies per (model, catalogue), computed once each.
-  const newMoviesByModel = new WeakMap<ServableModel, { catalog: Catalog; ids: readonly number[] }>();
-  const newMoviesOf = (loaded: ServableModel): readonly number[] => {
-    let entry = newMoviesByModel.get(loaded);
-    if (entry?.catalog !== catalog) {
-      entry = { catalog, ids: newMovieIds(catalog, loaded.model.items) };
-      newMoviesByModel.set(loaded, entry);
-    }
-    return entry.ids;
-  };
+  const placement = createNewMoviePlacement(() => catalog);
   const rankings = createUserRankings({
     data,
     slot,
@@ -132,7 +124,7 @@ export function createRecommendationService(options: RecommendationServiceOption
     kind: models.kind,
     catalog: () => catalog,
     popularity: () => popularity,
-    newMovies: newMoviesOf,
+    newMovies: placement,
     epoch: () => epoch,
     ...options.userCache,
   });
@@ -232,6 +224,8 @@ export function createRecommendationService(options: RecommendationServiceOption
     }
     const next = await models.load(version);
     await refreshCatalog(next.historyPolicy.threshold);
+    // Who rated the movies this model does not know yet (their item fold-in, item-fold-in.ts).
+    placement.setRaters((await data.ratingsOfMovies?.(placement.newMovies(next))) ?? []);
     const previous = slot.swap(next);
     logger.info('model loaded', { kind: next.kind, version, previous: previous?.version ?? null });
     return { changed: true, previous: previous?.version ?? null, model: describe(next) };
@@ -272,7 +266,7 @@ export function createRecommendationService(options: RecommendationServiceOption
 
     async recommendForPicks({ movies, genres, k, diversity = 0 }) {
       return withModel(async (loaded) => {
-        const deps = { catalog, popularity, newMovies: newMoviesOf(loaded), depth: MAX_K };
+        const deps = { catalog, popularity, newMovies: placement, depth: MAX_K };
         const { ids, picks } = await rankVisitor(
           loaded,
           { movies, genres },
@@ -330,7 +324,10 @@ export function createRecommendationService(options: RecommendationServiceOption
       movieOrThrow(movieId);
       await rankings.ensureUser(userId);
       try {
-        return await data.rate(userId, movieId, rating);
+        const stored = await data.rate(userId, movieId, rating);
+        // A rating of a new movie moves its item vector: everyone's ranking may change.
+        if (placement.noteRating(slot.current, userId, movieId, stored.rating)) epoch += 1;
+        return stored;
       } finally {
         rankings.noteWrite(userId);
       }

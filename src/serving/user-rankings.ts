@@ -3,7 +3,7 @@ import type { Logger } from '../core/log.js';
 import type { Catalog } from './catalog.js';
 import { ModelNotLoadedError } from './errors.js';
 import { prepareHistory } from './history.js';
-import { mixNewMovies } from './new-movies.js';
+import type { NewMoviePlacement } from './new-movie-placement.js';
 import type { ModelSlot } from './model-slot.js';
 import type { PopularityRanking } from './popularity.js';
 import type { RatingsChange } from '../db/ratings-feed.js';
@@ -40,8 +40,8 @@ export interface UserRankingsOptions {
   /** The catalog and popularity ranking in force (they are replaced on reload). */
   catalog: () => Catalog;
   popularity: () => PopularityRanking;
-  /** New movies (new-movies.ts) for a loaded model, newest first; default none. */
-  newMovies?: (loaded: ServableModel) => readonly number[];
+  /** Places movies added after training in each ranking (new-movie-placement.ts); default none. */
+  newMovies?: NewMoviePlacement;
   /** Bumped when rankings must be recomputed without a model change (a movie added); default 0. */
   epoch?: () => number;
   capacity?: number;
@@ -161,23 +161,19 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
         if (catalog.has(movieId)) out.push(movieId);
       }
     }
-    const candidates = options.newMovies?.(loaded) ?? [];
-    if (candidates.length === 0) return out;
-    // Movies added after training, placed by the user's genres (new-movies.ts).
-    const liked = history.positives
-      ? [...history.positives.items].map((item) => model.items.toRaw(item))
-      : [];
-    for (const r of ratings) {
-      if (model.items.toDense(r.movieId) < 0 && isPositive(r.rating, loaded)) liked.push(r.movieId);
-    }
+    const placement = options.newMovies;
+    if (!placement || placement.newMovies(loaded).length === 0) return out;
+    // Movies added after training (new-movie-placement.ts).
+    const liked = ratings.filter((r) => isPositive(r.rating, loaded)).map((r) => r.movieId);
     return [
-      ...mixNewMovies({
+      ...placement.place({
+        loaded,
+        userId,
+        history,
         ranked: out,
-        candidates,
         liked,
         genres: [],
         exclude: history.rated,
-        catalog,
         depth: MAX_K,
       }),
     ];

@@ -2,7 +2,7 @@ import { diversify, type DiversityContext } from '../models/diversity.js';
 import type { Catalog } from './catalog.js';
 import { checkGenres, checkPicks, picksHistory, rankPicks } from './cold-start.js';
 import { prepareHistory } from './history.js';
-import { mixNewMovies } from './new-movies.js';
+import type { NewMoviePlacement } from './new-movie-placement.js';
 import type { PopularityRanking } from './popularity.js';
 import type { ServableModel } from './ports.js';
 import type { RankBatcher } from './rank-batcher.js';
@@ -16,8 +16,8 @@ export interface VisitorRequest {
 export interface VisitorRankingDeps {
   catalog: Catalog;
   popularity: PopularityRanking;
-  /** New movies (new-movies.ts) of this model and catalogue, newest first. */
-  newMovies: readonly number[];
+  /** Places movies added after training (new-movie-placement.ts). */
+  newMovies: NewMoviePlacement;
   depth: number;
   batcher: RankBatcher;
 }
@@ -25,7 +25,7 @@ export interface VisitorRankingDeps {
 /**
  * A visitor's ranking (raw ids, `depth` deep) on a loaded model: picks and genres checked against the
  * catalogue (ValidationError naming `movies` / `genres`), the picks folded in as a 5-star history through the
- * artifact's history policy, then cold-start.ts's rules and new-movies.ts's genre placement.
+ * artifact's history policy, then cold-start.ts's rules and the new movies' placement.
  * @example const ids = await rankVisitor(loaded, { movies: [1, 260], genres: [] }, deps);
  */
 export async function rankVisitor(
@@ -45,13 +45,14 @@ export async function rankVisitor(
     foldIn = dense.map((item) => model.items.toRaw(item));
   }
   const ranked = rankPicks({ foldIn, picks, genres, depth, popularity, catalog });
-  const ids = mixNewMovies({
+  const ids = deps.newMovies.place({
+    loaded,
+    userId: -1,
+    history,
     ranked,
-    candidates: deps.newMovies,
     liked: picks,
     genres,
     exclude: new Set(picks),
-    catalog,
     depth,
   });
   return { ids, picks };
