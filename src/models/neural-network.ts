@@ -10,7 +10,7 @@
  *   by rows, which is how whole rows are scored without materialising every (user, item) pair's input.
  */
 import { createRng } from '../core/rng.js';
-import { lookupRows } from '../tf/embedding.js';
+import { lookupRows, pairDot } from '../tf/embedding.js';
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../tf/tf.js';
 import type { NeuralHyperparameters } from './neural-hyperparameters.js';
 
@@ -106,40 +106,6 @@ export class NeuralNetwork {
   }
 
   /**
-   * Scores of (users[p], items[p]) pairs, [pairs]; dropout applies when `training` (seeded per step), and
-   * `penalty` receives the squared norm of the embeddings looked up (for L2 per example).
-   */
-  pairScores(
-    users: Tensor1D,
-    items: Tensor1D,
-    training: { seed: number } | null,
-  ): { scores: Tensor1D; squaredNorm: Tensor } {
-    const userVectors = lookupRows(this.v('userEmbedding') as Tensor2D, users) as Tensor2D;
-    const itemVectors = lookupRows(this.v('itemEmbedding') as Tensor2D, items) as Tensor2D;
-    let squaredNorm = tf.add(tf.sum(tf.square(userVectors)), tf.sum(tf.square(itemVectors)));
-    if (this.h.architecture === 'mf') {
-      const bias = lookupRows(tf.reshape(this.v('itemBias'), [-1, 1]) as Tensor2D, items);
-      const scores = tf.add(tf.sum(tf.mul(userVectors, itemVectors), 1), tf.reshape(bias, [-1])) as Tensor1D;
-      return { scores, squaredNorm };
-    }
-    const f = this.h.factors;
-    const userMlp = lookupRows(this.v('userMlp') as Tensor2D, users) as Tensor2D;
-    const itemMlp = lookupRows(this.v('itemMlp') as Tensor2D, items) as Tensor2D;
-    squaredNorm = tf.add(squaredNorm, tf.add(tf.sum(tf.square(userMlp)), tf.sum(tf.square(itemMlp))));
-    const kernel = this.v('hiddenKernel') as Tensor2D;
-    const hidden = tf.relu(
-      tf.add(tf.matMul(tf.concat([userMlp, itemMlp], 1), kernel), this.v('hiddenBias')),
-    ) as Tensor2D;
-    const dropped =
-      training && this.h.dropout > 0 ? tf.dropout(hidden, this.h.dropout, undefined, training.seed) : hidden;
-    const output = this.v('outputKernel') as Tensor2D;
-    const gmfPart = tf.matMul(tf.mul(userVectors, itemVectors), tf.slice(output, [0, 0], [f, 1]));
-    const mlpPart = tf.matMul(dropped as Tensor2D, tf.slice(output, [f, 0], [this.h.hidden, 1]));
-    const scores = tf.reshape(tf.add(tf.add(gmfPart, mlpPart), this.v('outputBias')), [-1]) as Tensor1D;
-    return { scores, squaredNorm };
-  }
-
-  /**
    * Every item's score for each of `users` (dense indices, int32), [users, items]; differentiable (the
    * softmax loss trains through it). For neumf, callers keep `users` small: it builds [users, items, hidden].
    */
@@ -223,4 +189,67 @@ export function neumfRows(
     [nUsers, nItems],
   );
   return tf.add(tf.add(gmf, mlp), dense.outputBias) as Tensor2D;
+}
+
+/** The tensors a sampled-loss step scores with, by weight name: gathered embedding rows, dense variables. */
+export type StepWeights = Partial<Record<NeuralWeightName, Tensor>>;
+
+/**
+ * Scores of each user against k items, [b, k], for the sampled losses: `users` [b] and `items` [b, k] index
+ * the rows in `w` (a batch's gathered rows, so gradients stay [rows, f]). Dropout applies when `training`.
+ * The user's vectors are looked up once and broadcast over its k items.
+ * @example const scores = sampledScores(h, { userEmbedding, itemEmbedding, itemBias }, users, items, null);
+ */
+export function sampledScores(
+  h: Pick<NeuralHyperparameters, 'architecture' | 'factors' | 'hidden' | 'dropout'>,
+  w: StepWeights,
+  users: Tensor1D,
+  items: Tensor2D,
+  training: { seed: number } | null,
+): Tensor2D {
+  const [b, k] = items.shape;
+  const f = h.factors;
+  const get = (name: NeuralWeightName): Tensor => {
+    const tensor = w[name];
+    if (!tensor) throw new Error(`${h.architecture} step has no weight ${name}`);
+    return tensor;
+  };
+  const flatItems = tf.reshape(items, [-1]);
+  const userVectors = lookupRows(get('userEmbedding') as Tensor2D, users);
+  const itemVectors = tf.reshape(lookupRows(get('itemEmbedding') as Tensor2D, flatItems), [b, k, f]);
+  if (h.architecture === 'mf') {
+    const bias = lookupRows(tf.reshape(get('itemBias'), [-1, 1]) as Tensor2D, flatItems);
+    return tf.add(pairDot(userVectors, itemVectors), tf.reshape(bias, [b, k])) as Tensor2D;
+  }
+  // The first MLP layer over [userMlp, itemMlp] is userMlp W_u + itemMlp W_i: the user half once per user.
+  const kernel = get('hiddenKernel') as Tensor2D;
+  const output = get('outputKernel') as Tensor2D;
+  const userHidden = tf.add(
+    tf.matMul(
+      lookupRows(get('userMlp') as Tensor2D, users) as Tensor2D,
+      tf.slice(kernel, [0, 0], [f, h.hidden]),
+    ),
+    get('hiddenBias'),
+  );
+  const itemHidden = tf.matMul(
+    lookupRows(get('itemMlp') as Tensor2D, flatItems) as Tensor2D,
+    tf.slice(kernel, [f, 0], [f, h.hidden]),
+  );
+  const hidden = tf.reshape(
+    tf.relu(tf.add(tf.reshape(itemHidden, [b, k, h.hidden]), tf.reshape(userHidden, [b, 1, h.hidden]))),
+    [b * k, h.hidden],
+  ) as Tensor2D;
+  const dropped =
+    training && h.dropout > 0
+      ? (tf.dropout(hidden, h.dropout, undefined, training.seed) as Tensor2D)
+      : hidden;
+  const gmf = tf.reshape(tf.mul(tf.reshape(userVectors, [b, 1, f]), itemVectors), [b * k, f]) as Tensor2D;
+  const scores = tf.add(
+    tf.add(
+      tf.matMul(gmf, tf.slice(output, [0, 0], [f, 1])),
+      tf.matMul(dropped, tf.slice(output, [f, 0], [h.hidden, 1])),
+    ),
+    get('outputBias'),
+  );
+  return tf.reshape(scores, [b, k]) as Tensor2D;
 }

@@ -135,3 +135,95 @@ export function epochExamples(
   sampler.fill(users, negatives, negs, rng);
   return { users, items, negatives: negs };
 }
+
+/**
+ * An epoch's examples cut into batches for row-sparse training: per batch, the distinct users and items it
+ * touches (each once: the rows the step gathers and its lazy Adam updates), how often each occurs (the
+ * per-example L2 penalty, summed per row), and every example's positions among them. Users count once per
+ * scored pair (1 + negatives per positive), items once per occurrence as positive or negative.
+ */
+export interface EpochBatches {
+  steps: number;
+  /** Batch s's distinct users are `uniqueUsers[userOffsets[s] .. userOffsets[s + 1])` (global indices). */
+  uniqueUsers: Int32Array;
+  userOffsets: Int32Array;
+  userCounts: Float32Array;
+  uniqueItems: Int32Array;
+  itemOffsets: Int32Array;
+  itemCounts: Float32Array;
+  /** Per positive, its user's position among its batch's distinct users. */
+  localUsers: Int32Array;
+  /** [positives, 1 + negatives], row-major: the positive item, then its negatives, as batch positions. */
+  localItems: Int32Array;
+}
+
+/**
+ * Batches of `batchSize` positives (the last may be shorter) over `examples`, with their distinct rows.
+ * @example const batches = epochBatches(examples, 4, 8192, train.users.size, train.items.size);
+ */
+export function epochBatches(
+  examples: EpochExamples,
+  negatives: number,
+  batchSize: number,
+  nUsers: number,
+  nItems: number,
+): EpochBatches {
+  const count = examples.users.length;
+  const width = 1 + negatives;
+  const steps = Math.ceil(count / batchSize);
+  const uniqueUsers = new Int32Array(count);
+  const userCounts = new Float32Array(count);
+  const userOffsets = new Int32Array(steps + 1);
+  const uniqueItems = new Int32Array(count * width);
+  const itemCounts = new Float32Array(count * width);
+  const itemOffsets = new Int32Array(steps + 1);
+  const localUsers = new Int32Array(count);
+  const localItems = new Int32Array(count * width);
+  // Per row, the batch that last saw it and its position there.
+  const userBatch = new Int32Array(nUsers).fill(-1);
+  const userSlot = new Int32Array(nUsers);
+  const itemBatch = new Int32Array(nItems).fill(-1);
+  const itemSlot = new Int32Array(nItems);
+  let users = 0;
+  let items = 0;
+  for (let s = 0; s < steps; s++) {
+    const userStart = users;
+    const itemStart = items;
+    const end = Math.min(count, (s + 1) * batchSize);
+    for (let p = s * batchSize; p < end; p++) {
+      const u = examples.users[p] as number;
+      if (userBatch[u] !== s) {
+        userBatch[u] = s;
+        userSlot[u] = users - userStart;
+        uniqueUsers[users++] = u;
+      }
+      const userPosition = userSlot[u] as number;
+      localUsers[p] = userPosition;
+      userCounts[userStart + userPosition]! += width;
+      for (let j = 0; j < width; j++) {
+        const i = (j === 0 ? examples.items[p] : examples.negatives[p * negatives + j - 1]) as number;
+        if (itemBatch[i] !== s) {
+          itemBatch[i] = s;
+          itemSlot[i] = items - itemStart;
+          uniqueItems[items++] = i;
+        }
+        const itemPosition = itemSlot[i] as number;
+        localItems[p * width + j] = itemPosition;
+        itemCounts[itemStart + itemPosition]! += 1;
+      }
+    }
+    userOffsets[s + 1] = users;
+    itemOffsets[s + 1] = items;
+  }
+  return {
+    steps,
+    uniqueUsers: uniqueUsers.subarray(0, users),
+    userOffsets,
+    userCounts: userCounts.subarray(0, users),
+    uniqueItems: uniqueItems.subarray(0, items),
+    itemOffsets,
+    itemCounts: itemCounts.subarray(0, items),
+    localUsers,
+    localItems,
+  };
+}

@@ -1,16 +1,16 @@
 /**
- * The neural model's training loop: Adam over mini-batches, with each epoch's examples prepared on the host
- * once (neural-sampling.ts) and uploaded once, batches sliced on the backend. Early stopping: after every
+ * The neural model's training loop: Adam over mini-batches, and the softmax loss's steps (the sampled losses'
+ * are in neural-steps.ts: row-sparse, with a lazy Adam on the embeddings). Early stopping: after every
  * epoch the caller's `validate` scores the model as it stands; the best epoch's weights are kept and
  * training stops after `patience` epochs without a better score.
  */
-import { CancelledError } from '../core/errors.js';
 import type { CsrMatrix } from '../dataset/types.js';
 import { lookupRows } from '../tf/embedding.js';
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../tf/tf.js';
 import type { NeuralHyperparameters } from './neural-hyperparameters.js';
 import { initialWeights, NeuralNetwork, type NeuralWeights } from './neural-network.js';
-import { epochExamples, negativeSampler, positivePairs, shuffledOrder } from './neural-sampling.js';
+import { runSteps, sampledSteps, type EpochTrainer } from './neural-steps.js';
+import { positivePairs, shuffledOrder } from './neural-sampling.js';
 import { createRng } from '../core/rng.js';
 import type { EpochReport, FitOptions } from './types.js';
 
@@ -81,92 +81,6 @@ export async function trainNeural(
   }
 }
 
-/** One loss's epochs, and what it holds on the backend between them. */
-interface EpochTrainer {
-  epoch(
-    optimizer: tf.Optimizer,
-    epoch: number,
-    options: FitOptions,
-  ): Promise<{ loss: number; examples: number }>;
-  dispose(): void;
-}
-
-/** Lets timers, keys and aborts through every few steps (TF.js ops on WASM and CPU are synchronous). */
-async function yieldEvery(stepIndex: number, signal: AbortSignal | undefined): Promise<void> {
-  if (stepIndex % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
-  if (signal?.aborted) throw new CancelledError('neural training');
-}
-
-/** Runs the steps of one epoch, summing the loss on the backend and reading it once at the end. */
-async function runSteps(
-  optimizer: tf.Optimizer,
-  steps: number,
-  stepLoss: (index: number) => Tensor,
-  net: NeuralNetwork,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  let total: Tensor = tf.scalar(0);
-  try {
-    for (let s = 0; s < steps; s++) {
-      await yieldEvery(s, signal);
-      const cost = optimizer.minimize(() => stepLoss(s) as tf.Scalar, true, net.trainableList());
-      const next = tf.add(total, cost!);
-      tf.dispose([total, cost!]);
-      total = next;
-    }
-    return ((await total.data())[0] as number) / Math.max(steps, 1);
-  } finally {
-    total.dispose();
-  }
-}
-
-/** bce / bpr: batches of positives, each against `negatives` sampled items. */
-function sampledSteps(net: NeuralNetwork, userItems: CsrMatrix, h: NeuralHyperparameters): EpochTrainer {
-  const positives = positivePairs(userItems);
-  const sampler = negativeSampler(userItems, h.sampling);
-  const n = h.negatives;
-  const epochRun: EpochTrainer['epoch'] = async (optimizer, epoch, options) => {
-    const examples = epochExamples(positives, sampler, n, h.seed, epoch);
-    const count = examples.users.length;
-    const users = tf.tensor1d(examples.users, 'int32');
-    const items = tf.tensor1d(examples.items, 'int32');
-    const negatives = tf.tensor1d(examples.negatives, 'int32');
-    try {
-      const steps = Math.ceil(count / h.batchSize);
-      const loss = await runSteps(
-        optimizer,
-        steps,
-        (s) => {
-          const start = s * h.batchSize;
-          const b = Math.min(h.batchSize, count - start);
-          const u = tf.slice(users, start, b) as Tensor1D;
-          const negU = tf.reshape(tf.tile(tf.reshape(u, [b, 1]), [1, n]), [-1]) as Tensor1D;
-          const pos = net.pairScores(u, tf.slice(items, start, b) as Tensor1D, {
-            seed: h.seed + epoch * 100_003 + s,
-          });
-          const neg = net.pairScores(negU, tf.slice(negatives, start * n, b * n) as Tensor1D, {
-            seed: h.seed + epoch * 100_003 + s + 50_000,
-          });
-          const penalty = tf.mul(h.l2 / b, tf.add(pos.squaredNorm, neg.squaredNorm));
-          if (h.loss === 'bce') {
-            // softplus(-s) = -log sigmoid(s) for positives, softplus(s) = -log(1 - sigmoid(s)) for negatives.
-            const sum = tf.add(tf.sum(tf.softplus(tf.neg(pos.scores))), tf.sum(tf.softplus(neg.scores)));
-            return tf.add(tf.div(sum, b * (1 + n)), penalty);
-          }
-          const repeated = tf.reshape(tf.tile(tf.reshape(pos.scores, [b, 1]), [1, n]), [-1]);
-          return tf.add(tf.mean(tf.softplus(tf.sub(neg.scores, repeated))), penalty);
-        },
-        net,
-        options.signal,
-      );
-      return { loss, examples: count * (1 + n) };
-    } finally {
-      tf.dispose([users, items, negatives]);
-    }
-  };
-  return { epoch: epochRun, dispose: () => undefined };
-}
-
 /** softmax: batches of users, each user's positives as a multinomial over every item. */
 function softmaxSteps(net: NeuralNetwork, userItems: CsrMatrix, h: NeuralHyperparameters): EpochTrainer {
   const activeUsers: number[] = [];
@@ -189,33 +103,29 @@ function softmaxSteps(net: NeuralNetwork, userItems: CsrMatrix, h: NeuralHyperpa
     );
     try {
       const steps = Math.ceil(order.length / h.batchSize);
+      const softmaxLoss = (s: number): Tensor => {
+        const start = s * h.batchSize;
+        const b = Math.min(h.batchSize, order.length - start);
+        const batch = tf.slice(users, start, b) as Tensor1D;
+        const targets = denseTargets
+          ? (tf.gatherND(denseTargets, tf.reshape(batch, [-1, 1])) as Tensor2D)
+          : batchTargets(userItems, order, activeUsers, start, b);
+        const logits = net.userScores(batch);
+        const logProbabilities = tf.logSoftmax(logits);
+        const likelihood = tf.div(tf.sum(tf.mul(targets, logProbabilities)), tf.maximum(tf.sum(targets), 1));
+        const userVectors = lookupRows(net.variables.userEmbedding! as unknown as Tensor2D, batch);
+        const penalty = tf.mul(
+          h.l2,
+          tf.add(
+            tf.div(tf.sum(tf.square(userVectors)), b),
+            tf.div(tf.sum(tf.square(net.variables.itemEmbedding!)), Math.max(activeUsers.length, 1)),
+          ),
+        );
+        return tf.sub(penalty, likelihood);
+      };
       const loss = await runSteps(
-        optimizer,
         steps,
-        (s) => {
-          const start = s * h.batchSize;
-          const b = Math.min(h.batchSize, order.length - start);
-          const batch = tf.slice(users, start, b) as Tensor1D;
-          const targets = denseTargets
-            ? (tf.gatherND(denseTargets, tf.reshape(batch, [-1, 1])) as Tensor2D)
-            : batchTargets(userItems, order, activeUsers, start, b);
-          const logits = net.userScores(batch);
-          const logProbabilities = tf.logSoftmax(logits);
-          const likelihood = tf.div(
-            tf.sum(tf.mul(targets, logProbabilities)),
-            tf.maximum(tf.sum(targets), 1),
-          );
-          const userVectors = lookupRows(net.variables.userEmbedding! as unknown as Tensor2D, batch);
-          const penalty = tf.mul(
-            h.l2,
-            tf.add(
-              tf.div(tf.sum(tf.square(userVectors)), b),
-              tf.div(tf.sum(tf.square(net.variables.itemEmbedding!)), Math.max(activeUsers.length, 1)),
-            ),
-          );
-          return tf.sub(penalty, likelihood);
-        },
-        net,
+        (s) => optimizer.minimize(() => softmaxLoss(s) as tf.Scalar, true, net.trainableList()) as Tensor,
         options.signal,
       );
       return { loss, examples: positives };

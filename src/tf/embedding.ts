@@ -28,3 +28,25 @@ export function lookupRows(table: Tensor2D, indices: Tensor): Tensor {
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return lookup(table, indices) as Tensor;
 }
+
+/**
+ * Dot products of each user vector with each of its k item vectors: `users` [b, f], `items` [b, k, f] ->
+ * [b, k]. The same as `sum(users[:, None, :] * items, -1)`, with a gradient written out (two products and
+ * one sum) instead of autodiff's, whose Sum gradient multiplies by a full-size tensor of ones.
+ * @example const scores = pairDot(userVectors, itemVectors); // [batch, 1 + negatives]
+ */
+export function pairDot(users: Tensor, items: Tensor): Tensor {
+  const [b, k, f] = items.shape as [number, number, number];
+  const dot = tf.customGrad(((u: Tensor, v: Tensor, save: (tensors: Tensor[]) => void) => {
+    const u3 = tf.reshape(u, [b, 1, f]);
+    save([u3, v]);
+    return {
+      value: tf.sum(tf.mul(u3, v), 2),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const dy3 = tf.reshape(dy, [b, k, 1]);
+        return [tf.sum(tf.mul(dy3, saved[1] as Tensor), 1), tf.mul(dy3, saved[0] as Tensor)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return dot(users, items) as Tensor;
+}

@@ -6,7 +6,12 @@
 import { expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.js';
 import { buildCsr } from '../../src/dataset/csr.js';
-import { epochExamples, negativeSampler, positivePairs } from '../../src/models/neural-sampling.js';
+import {
+  epochBatches,
+  epochExamples,
+  negativeSampler,
+  positivePairs,
+} from '../../src/models/neural-sampling.js';
 
 // 50 users; item i is liked by users u with (u + i) % (i + 2) === 0, so low items are popular.
 const rows: number[] = [];
@@ -80,4 +85,39 @@ it('draws by popularity^0.75 in popularity mode and evenly in uniform mode', () 
   expect(byPopularity[0]!).toBeGreaterThan(3 * byPopularity[39]!);
   const even = countOf(uniform);
   for (const c of even) expect(Math.abs(c / draws - 1 / 40)).toBeLessThan(0.01);
+});
+
+it('cuts an epoch into batches whose distinct rows and positions give back every example, counted for L2', () => {
+  const n = 3;
+  const examples = epochExamples(positives, negativeSampler(userItems, 'uniform'), n, 7, 0);
+  const count = examples.users.length;
+  const batchSize = 16;
+  const b = epochBatches(examples, n, batchSize, 50, 40);
+  expect(b.steps).toBe(Math.ceil(count / batchSize));
+  for (let s = 0; s < b.steps; s++) {
+    const users = b.uniqueUsers.subarray(b.userOffsets[s], b.userOffsets[s + 1]);
+    const items = b.uniqueItems.subarray(b.itemOffsets[s], b.itemOffsets[s + 1]);
+    // Each row once per batch: what the lazy Adam's scatter needs.
+    expect(new Set(users).size).toBe(users.length);
+    expect(new Set(items).size).toBe(items.length);
+    const userCounts = new Map<number, number>();
+    const itemCounts = new Map<number, number>();
+    for (let p = s * batchSize; p < Math.min(count, (s + 1) * batchSize); p++) {
+      expect(users[b.localUsers[p]!]).toBe(examples.users[p]);
+      userCounts.set(examples.users[p]!, (userCounts.get(examples.users[p]!) ?? 0) + 1 + n);
+      for (let j = 0; j <= n; j++) {
+        const item = j === 0 ? examples.items[p]! : examples.negatives[p * n + j - 1]!;
+        expect(items[b.localItems[p * (1 + n) + j]!]).toBe(item);
+        itemCounts.set(item, (itemCounts.get(item) ?? 0) + 1);
+      }
+    }
+    const counts = (unique: Int32Array, from: number, all: Float32Array) =>
+      Array.from(unique, (_, q) => all[from + q]);
+    expect(counts(users, b.userOffsets[s]!, b.userCounts)).toEqual(
+      Array.from(users, (u) => userCounts.get(u)),
+    );
+    expect(counts(items, b.itemOffsets[s]!, b.itemCounts)).toEqual(
+      Array.from(items, (i) => itemCounts.get(i)),
+    );
+  }
 });

@@ -82,15 +82,17 @@ describeEachBackend(
       model.dispose();
     });
 
-    it('leaves the same number of tensors after every epoch and none after dispose', async () => {
-      const before = tf.memory().numTensors;
-      const counts: number[] = [];
-      const model = neuralFactory.create({ loss: 'bce', epochs: 4, factors: 8 });
-      await model.fit(data.train, { onEpoch: () => counts.push(tf.memory().numTensors) });
-      expect(new Set(counts).size).toBe(1);
-      model.dispose();
-      expect(tf.memory().numTensors).toBe(before);
-    });
+    for (const architecture of ['mf', 'neumf'] as const) {
+      it(`leaves the same number of tensors after every epoch and none after dispose (${architecture}, bce: lazy Adam)`, async () => {
+        const before = tf.memory().numTensors;
+        const counts: number[] = [];
+        const model = neuralFactory.create({ architecture, loss: 'bce', epochs: 4, factors: 8, hidden: 8 });
+        await model.fit(data.train, { onEpoch: () => counts.push(tf.memory().numTensors) });
+        expect(new Set(counts).size).toBe(1);
+        model.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
 
     it('cancels between steps when the signal aborts, leaving no tensor behind', async () => {
       const before = tf.memory().numTensors;
