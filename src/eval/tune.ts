@@ -36,12 +36,13 @@ export const SEARCH_SPACES: Partial<Record<ModelKind, SearchSpace>> = {
     weighting: ['cosine', 'tfidf', 'bm25'],
   },
   // Epochs are not searched: every trial stops early on validation, and the refit takes the kept epoch.
+  // Around the default (softmax) loss, whose L2 scale is its own: the sampled losses want ~1e-4, so search
+  // them apart, e.g. `--param neural.loss=bce --space l2=0,0.00001,0.0001,0.001 --space batchSize=256,1024,8192`.
   neural: {
-    factors: [32, 64, 128, 256],
-    learningRate: [0.002, 0.005, 0.01, 0.02],
-    l2: [0, 0.00001, 0.0001, 0.001],
-    batchSize: [128, 256, 512],
-    loss: ['softmax', 'bce', 'bpr'],
+    factors: [64, 128, 256],
+    learningRate: [0.003, 0.01, 0.03],
+    l2: [0.003, 0.01, 0.03, 0.1],
+    batchSize: [32, 64, 128, 256],
   },
   // EASE's one knob: its regularisation, around the default rule's values on MovieLens (docs/benchmarks.md).
   ease: { lambda: [50, 100, 200, 300, 500, 1000, 2000, 5000] },
