@@ -8,15 +8,21 @@ import { loadDatasetTables } from '../data/load.js';
 import type { DatasetTables } from '../data/schema.js';
 import { runExperiment, type ExperimentReport } from '../eval/experiment.js';
 import { PROTOCOL_NAMES } from '../eval/protocol.js';
-import {
-  runSimilarExperiment,
-  type SimilarExperimentReport,
-  type SimilarModelReport,
-} from '../eval/similar.js';
+import { runColdStartExperiment } from '../eval/cold-start.js';
+import { DEFAULT_DIVERSITY_LEVELS, runDiversityExperiment } from '../eval/diversity.js';
+import { DIVERSITY_METHODS } from '../models/diversity.js';
+import { runSimilarExperiment } from '../eval/similar.js';
 import { getModelFactory, parseModelList, REGISTERED_KINDS } from '../models/registry.js';
 import { initBackend } from '../tf/backend.js';
 import type { Config } from '../config.js';
 import { startProgressJson } from './progress-json.js';
+import {
+  formatColdStart,
+  formatDiversity,
+  formatSimilar,
+  parseLevels,
+  parseMethods,
+} from './evaluate-tasks.js';
 import { cliSetup, parseOptions, withConfiguredWorkers } from './setup.js';
 
 /**
@@ -55,8 +61,18 @@ export function registerEvaluate(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option(
       '--task <name>',
-      "'recommend' (top-k per user) or 'similar' (item-to-item: is a user's next positive among the similar movies of the one before? src/eval/similar.ts)",
+      "'recommend' (top-k per user), 'similar' (item-to-item: is a user's next positive among the similar movies of the one before? src/eval/similar.ts), 'cold-start' (from 3 or 5 picks, src/eval/cold-start.ts) or 'diversity' (re-ranking for popularity bias, src/eval/diversity.ts)",
       'recommend',
+    )
+    .option(
+      '--diversity <levels>',
+      'levels of --task diversity, each in 0..1',
+      DEFAULT_DIVERSITY_LEVELS.join(','),
+    )
+    .option(
+      '--diversity-methods <list>',
+      `methods of --task diversity, of ${DIVERSITY_METHODS.join(', ')}`,
+      DIVERSITY_METHODS.join(','),
     )
     .action(async (raw: unknown) => {
       const options = parseOptions(
@@ -73,10 +89,14 @@ export function registerEvaluate(program: Command): void {
           progressJson: z.boolean().default(false),
           json: z.boolean().default(false),
           task: z.enum(EVALUATE_TASKS),
+          diversity: z.string(),
+          diversityMethods: z.string(),
         }),
         raw,
       );
       const models = parseModelList(options.models, '--models');
+      const levels = parseLevels(options.diversity);
+      const methods = parseMethods(options.diversityMethods);
       const { config, logger, tables, dataset } = await loadForCommand(options);
       const given = parseParams(options.param, models);
       const onProgress = createProgressRenderer();
@@ -87,6 +107,36 @@ export function registerEvaluate(program: Command): void {
         backend: backend.name,
         workers: 'workers' in getModelFactory(first).defaults ? (given[first]?.workers ?? config.workers) : 1,
       });
+      const hyperparameters = Object.fromEntries(
+        models.map((kind) => [
+          kind,
+          withConfiguredWorkers(getModelFactory(kind).defaults, given[kind] ?? {}, config),
+        ]),
+      );
+      if (options.task === 'cold-start' || options.task === 'diversity') {
+        const common = {
+          tables,
+          dataset,
+          protocol: options.protocol,
+          models,
+          hyperparameters,
+          k: options.k,
+          seed: options.seed,
+          onProgress,
+        };
+        const out =
+          options.task === 'cold-start'
+            ? await runColdStartExperiment(common)
+            : await runDiversityExperiment({ ...common, levels, methods });
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(out, null, 2)}\n`
+            : 'rows' in out
+              ? formatDiversity(out)
+              : formatColdStart(out),
+        );
+        return;
+      }
       if (options.task === 'similar') {
         const similar = await runSimilarExperiment({
           tables,
@@ -132,49 +182,7 @@ export function registerEvaluate(program: Command): void {
 }
 
 /** What `recsys evaluate --task` measures: users' top-k lists, or similar movies (item to item). */
-export const EVALUATE_TASKS = ['recommend', 'similar'] as const;
-
-/**
- * The table of `recsys evaluate --task similar`: one row per model, HR@k, NDCG@k, the share of answers among
- * movies with fewer than 5 training ratings, coverage, fit and evaluation seconds.
- * @example process.stdout.write(formatSimilar(report));
- */
-export function formatSimilar(report: SimilarExperimentReport): string {
-  const s = report.split;
-  const k = report.k;
-  const order =
-    report.order === 'temporal'
-      ? 'last positive given the one before it (by time)'
-      : `two random positives per user (seed ${s.seed ?? ''}; no timestamps)`;
-  const lines = [
-    `${report.dataset}: similar movies, ${order}; ${s.queries} users (one query each), k = ${k}`,
-    '',
-  ];
-  const head = [
-    'model',
-    `hitrate@${k}`,
-    `ndcg@${k}`,
-    `rare<5 share@${k}`,
-    `coverage@${k}`,
-    'fit s',
-    'eval s',
-  ];
-  const entries: [string, SimilarModelReport][] = [
-    ...(Object.entries(report.models) as [string, SimilarModelReport][]),
-    ['served (co-rating)', report.served],
-  ];
-  const rows = entries.map(([kind, m]) => [
-    kind,
-    (m[`hitrate@${k}`] as number).toFixed(4),
-    (m[`ndcg@${k}`] as number).toFixed(4),
-    `${((m[`rareShare@${k}`] as number) * 100).toFixed(2)}%`,
-    (m[`coverage@${k}`] as number).toFixed(4),
-    m.fit_seconds.toFixed(2),
-    m.evaluate_seconds.toFixed(2),
-  ]);
-  lines.push(...formatTable(head, rows));
-  return `${lines.join('\n')}\n`;
-}
+export const EVALUATE_TASKS = ['recommend', 'similar', 'cold-start', 'diversity'] as const;
 
 /**
  * Config, logger and the dataset's tables for a command with `--dataset`, `--from` and `--data-dir`.
