@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './core/errors.js';
 import { DATASET_NAMES, MODEL_KINDS, type DatasetName, type ModelKind } from './core/types.js';
+import { locationProblem } from './storage/store.js';
 
 /** Backends the tf layer can be forced to; 'auto' tries them in order of speed. */
 export const TF_BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -12,11 +13,19 @@ const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string(
 const withDefault = <T extends z.ZodTypeAny>(schema: T, value: z.input<T>) =>
   z.preprocess((v) => (v === '' || v === undefined ? value : v), schema);
 
+// A path, file:// URL or gs://bucket/prefix (src/storage/store.ts); anything else fails naming the variable.
+const location = z.string().superRefine((value, ctx) => {
+  const problem = locationProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const schema = z.object({
   dataset: withDefault(z.enum(DATASET_NAMES), 'ml-1m'),
-  movielensDir: optionalString,
-  dataDir: withDefault(z.string(), './data'),
-  artifactsUri: withDefault(z.string(), './artifacts'),
+  movielensDir: z.preprocess((v) => (v === '' ? undefined : v), location.optional()),
+  dataDir: withDefault(location, './data'),
+  artifactsUri: withDefault(location, './artifacts'),
+  /** Local folder for copies of gs:// data; unset: `<data dir>/cache`, or `<tmp>/recsys-cache` for gs://. */
+  cacheDir: optionalString,
   databaseUrl: optionalString,
   pgliteDir: optionalString,
   host: withDefault(z.string(), '0.0.0.0'),
@@ -38,7 +47,10 @@ const schema = z.object({
   similar: withDefault(z.enum(['co-rating', 'model']), 'co-rating'),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'model'> & { model: ModelKind };
+export type Config = Omit<z.infer<typeof schema>, 'model' | 'cacheDir'> & {
+  model: ModelKind;
+  cacheDir: string;
+};
 
 /**
  * The datasets whose catalogue is under EASE's default item limit (10,000): ml-100k 1,682 movies, ml-1m 3,706,
@@ -61,6 +73,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
   RECSYS_DATASET: 'dataset',
   MOVIELENS_DIR: 'movielensDir',
   RECSYS_DATA_DIR: 'dataDir',
+  RECSYS_CACHE_DIR: 'cacheDir',
   RECSYS_ARTIFACTS: 'artifactsUri',
   DATABASE_URL: 'databaseUrl',
   RECSYS_PGLITE_DIR: 'pgliteDir',
@@ -97,10 +110,15 @@ export function loadConfig(
     throw new ConfigError(envName, issue?.message ?? 'invalid');
   }
   const config = parsed.data;
+  // A gs:// data dir has no local folder: the cache and PGlite default to local ones.
+  const remote = /^gs:\/\//i.test(config.dataDir);
   return {
     ...config,
     model: config.model ?? defaultModelFor(config.dataset),
-    pgliteDir: config.pgliteDir ?? path.join(config.dataDir, 'pglite'),
+    cacheDir:
+      config.cacheDir ??
+      (remote ? path.join(os.tmpdir(), 'recsys-cache') : path.join(config.dataDir, 'cache')),
+    pgliteDir: config.pgliteDir ?? path.join(remote ? './data' : config.dataDir, 'pglite'),
   };
 }
 

@@ -5,11 +5,15 @@ import type { Logger } from '../core/log.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { DATASET_NAMES, type DatasetName } from '../core/types.js';
 import { CATALOG } from '../data/catalog.js';
-import { downloadDataset } from '../data/download.js';
-import { runEtl } from '../data/etl.js';
-import { loadDatasetTables, parquetDatasetDir, resolveSourceDir } from '../data/load.js';
 import { computeDatasetStats, formatStatsTable } from '../data/stats.js';
+import {
+  downloadDatasetAt,
+  loadDatasetTablesAt,
+  runEtlAt,
+  type DataLocation,
+} from '../storage/data-location.js';
 import type { Config } from '../config.js';
+import { dataLocation } from './store.js';
 import { cliSetup, parseOptions } from './setup.js';
 import { startProgressJson } from './progress-json.js';
 
@@ -71,14 +75,17 @@ export function registerDataCommands(program: Command): void {
       );
       const { config, logger } = cliSetup({ dataDir: options.dataDir });
       const json = options.progressJson ? startProgressJson() : null;
-      const dir = await downloadDataset(datasetName(name), {
-        dataDir: config.dataDir,
-        force: options.force,
-        ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-        onProgress: json?.onProgress ?? createProgressRenderer(),
-        ...(json ? { signal: json.signal } : {}),
-        logger,
-      });
+      // A gs:// data dir keeps the release under raw/<name> there (downloaded into RECSYS_CACHE_DIR first).
+      const dir = await downloadDatasetAt(
+        datasetName(name),
+        {
+          ...dataLocation(config),
+          ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+          onProgress: json?.onProgress ?? createProgressRenderer(),
+          logger,
+        },
+        { force: options.force, ...(json ? { signal: json.signal } : {}) },
+      );
       if (json) {
         json.emit('result', { dir });
         json.close();
@@ -114,17 +121,15 @@ export function registerDataCommands(program: Command): void {
       const { config, logger } = cliSetup({ dataDir: options.dataDir, movielensDir: options.from });
       const dataset = datasetName(name);
       const onProgress = createProgressRenderer();
-      const sourceDir = await resolveSourceDir(dataset, sourceOptions(config, logger, onProgress));
-      const result = await runEtl(CATALOG[dataset], sourceDir, parquetDatasetDir(config.dataDir, dataset), {
+      // Paths or gs:// URIs: on gs:// the ETL runs in RECSYS_CACHE_DIR and its files are uploaded, etl.json last.
+      const result = await runEtlAt(dataset, sourceOptions(config, logger, onProgress), {
         skipBadLines: options.skipBadLines,
         force: options.force,
         interactionColumns: { user: options.userCol, item: options.itemCol },
-        logger,
-        onProgress,
       });
       const { outputs, skipped, ratingsSource } = result.manifest;
       const lines = [
-        `${dataset}: ${result.reused ? 'already up to date' : 'converted'} in ${result.dir}`,
+        `${dataset}: ${result.reused ? 'already up to date' : 'converted'} in ${result.location}`,
         `  ratings.parquet  ${outputs.ratings.rows} rows (${outputs.ratings.columns.join(', ')}) from ${ratingsSource.file}`,
         `  movies.parquet   ${outputs.movies.rows} rows`,
         ...(outputs.users ? [`  users.parquet    ${outputs.users.rows} rows`] : []),
@@ -156,7 +161,7 @@ export function registerDataCommands(program: Command): void {
       );
       const { config, logger } = cliSetup({ dataDir: options.dataDir, movielensDir: options.from });
       const dataset = datasetName(name);
-      const tables = await loadDatasetTables(
+      const tables = await loadDatasetTablesAt(
         dataset,
         sourceOptions(config, logger, createProgressRenderer()),
       );
@@ -178,11 +183,6 @@ function sourceOptions(
   config: Config,
   logger: Logger,
   onProgress: ReturnType<typeof createProgressRenderer>,
-): { dataDir: string; from?: string; logger: Logger; onProgress: ReturnType<typeof createProgressRenderer> } {
-  return {
-    dataDir: config.dataDir,
-    ...(config.movielensDir ? { from: config.movielensDir } : {}),
-    logger,
-    onProgress,
-  };
+): DataLocation {
+  return { ...dataLocation(config), logger, onProgress };
 }

@@ -7,7 +7,8 @@ import { cliSetup } from './setup.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { seedDatabase } from '../db/seed.js';
-import { loadDatasetTables } from '../data/load.js';
+import { loadDatasetTablesAt } from '../storage/data-location.js';
+import { dataLocation } from './store.js';
 
 /**
  * `recsys db migrate` and `recsys db seed [dataset]`: the database named by DATABASE_URL, or the embedded
@@ -44,9 +45,8 @@ export function register(program: Command): void {
       async (name: string | undefined, flags: { from?: string; replace?: boolean; batchRows?: number }) => {
         const { config, logger } = cliSetup({ dataset: name, movielensDir: flags.from });
         const onProgress = createProgressRenderer();
-        const tables = await loadDatasetTables(config.dataset, {
-          dataDir: config.dataDir,
-          ...(config.movielensDir !== undefined ? { from: config.movielensDir } : {}),
+        const tables = await loadDatasetTablesAt(config.dataset, {
+          ...dataLocation(config),
           onProgress,
           logger,
         });

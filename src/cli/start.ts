@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { startApiServer } from '../api/serve.js';
 import { resolveApiToken } from '../api/token.js';
 import { readCurrentPointer } from '../artifacts/pointer.js';
-import { loadDatasetTables } from '../data/load.js';
+import { loadDatasetTablesAt } from '../storage/data-location.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { seedDatabase } from '../db/seed.js';
@@ -16,6 +16,7 @@ import { initBackend } from '../tf/backend.js';
 import { trainToArtifact } from '../training/pipeline.js';
 import { parseServeFlags, untilSignal, withServeFlags } from './serve.js';
 import { withConfiguredWorkers } from './setup.js';
+import { dataLocation } from './store.js';
 
 /**
  * `recsys start` (what `npm start` runs): the one command a new user needs. Data (download RECSYS_DATASET or
@@ -51,9 +52,8 @@ export function register(program: Command): void {
       from: config.movielensDir ?? 'download',
       dataDir: config.dataDir,
     });
-    const tables = await loadDatasetTables(config.dataset, {
-      dataDir: config.dataDir,
-      ...(config.movielensDir !== undefined ? { from: config.movielensDir } : {}),
+    const tables = await loadDatasetTablesAt(config.dataset, {
+      ...dataLocation(config),
       onProgress,
       logger,
     });

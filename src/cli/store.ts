@@ -1,3 +1,4 @@
+import type { DataLocation } from '../storage/data-location.js';
 import { createStore } from '../storage/store.js';
 import type { ArtifactStore } from '../storage/types.js';
 import type { Config } from '../config.js';
@@ -9,4 +10,18 @@ import type { Config } from '../config.js';
  */
 export function openArtifactStore(config: Config): ArtifactStore {
   return createStore(config.artifactsUri, { gcs: { endpoint: config.gcsEndpoint } });
+}
+
+/**
+ * Where a command's data lives (RECSYS_DATA_DIR, MOVIELENS_DIR, RECSYS_CACHE_DIR: paths or gs:// URIs) for the
+ * gs:-aware loaders in src/storage/data-location.ts, with the GCS endpoint override passed down.
+ * @example const tables = await loadDatasetTablesAt(config.dataset, { ...dataLocation(config), logger });
+ */
+export function dataLocation(config: Config): DataLocation {
+  return {
+    dataDir: config.dataDir,
+    ...(config.movielensDir !== undefined ? { from: config.movielensDir } : {}),
+    cacheDir: config.cacheDir,
+    gcs: { endpoint: config.gcsEndpoint },
+  };
 }

@@ -1,10 +1,11 @@
 import type { Logger } from '../core/log.js';
 import type { ProgressListener } from '../core/progress.js';
-import { loadDatasetTables } from '../data/load.js';
 import type { DatasetTables } from '../data/schema.js';
 import { createDatabase } from '../db/client.js';
 import { readTrainingTables } from '../db/training-data.js';
+import { loadDatasetTablesAt } from '../storage/data-location.js';
 import type { Config } from '../config.js';
+import { dataLocation } from './store.js';
 
 /** Where `recsys train` reads its data: the MovieLens files (via Parquet) or the database. */
 export const TRAIN_SOURCES = ['files', 'db'] as const;
@@ -22,9 +23,9 @@ export async function loadTrainingTables(
   options: { onProgress: ProgressListener; logger: Logger },
 ): Promise<DatasetTables> {
   if (source === 'files') {
-    return loadDatasetTables(config.dataset, {
-      dataDir: config.dataDir,
-      ...(config.movielensDir ? { from: config.movielensDir } : {}),
+    // Paths or gs:// URIs (a gs:// data dir without MOVIELENS_DIR: the Parquet the ETL job left there).
+    return loadDatasetTablesAt(config.dataset, {
+      ...dataLocation(config),
       onProgress: options.onProgress,
       logger: options.logger,
     });

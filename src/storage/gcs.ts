@@ -15,16 +15,18 @@ export interface GcsStoreOptions {
   maxRetryDelaySeconds?: number;
   /** Files of this many bytes or more go up as resumable uploads (default 16 MiB); smaller ones in one request. */
   resumableThreshold?: number;
+  /** The setting a malformed URI is reported under (default `artifactsUri`; data locations name theirs). */
+  field?: string;
 }
 
 /**
  * `gs://bucket/some/prefix` split into its bucket and object-name prefix (without a trailing `/`).
  * @example parseGsUri('gs://recsys-artifacts/prod') // { bucket: 'recsys-artifacts', prefix: 'prod' }
  */
-export function parseGsUri(uri: string): { bucket: string; prefix: string } {
+export function parseGsUri(uri: string, field = 'artifactsUri'): { bucket: string; prefix: string } {
   const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(\/.*)?$/i.exec(uri.trim());
-  if (!m) throw new ValidationError('artifactsUri', `'${uri}' is not gs://<bucket>[/<prefix>]`);
-  return { bucket: m[1] as string, prefix: normalizeKey((m[2] ?? '').replace(/^\/+/, ''), 'artifactsUri') };
+  if (!m) throw new ValidationError(field, `'${uri}' is not gs://<bucket>[/<prefix>]`);
+  return { bucket: m[1] as string, prefix: normalizeKey((m[2] ?? '').replace(/^\/+/, ''), field) };
 }
 
 /**
@@ -40,7 +42,7 @@ export function parseGsUri(uri: string): { bucket: string; prefix: string } {
  * @example const store = createGcsStore('gs://recsys-artifacts/prod'); await store.readPointer('als/current');
  */
 export function createGcsStore(uri: string, options: GcsStoreOptions = {}): ArtifactStore {
-  const { bucket: bucketName, prefix: base } = parseGsUri(uri);
+  const { bucket: bucketName, prefix: base } = parseGsUri(uri, options.field);
   const storage = new Storage({
     ...(options.endpoint ? { apiEndpoint: options.endpoint } : {}),
     ...(options.projectId ? { projectId: options.projectId } : {}),
@@ -212,6 +214,22 @@ export function createGcsStore(uri: string, options: GcsStoreOptions = {}): Arti
           );
         }
         throw error;
+      }
+    },
+    async stat(key) {
+      const name = nameOf(key);
+      if (name === '') return null;
+      try {
+        const [meta] = await bucket.file(name).getMetadata();
+        return {
+          size: Number(meta.size),
+          md5: typeof meta.md5Hash === 'string' ? meta.md5Hash : null,
+          version: String(meta.generation),
+          updated: new Date(String(meta.updated)),
+        };
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        throw wrap(error, `metadata of ${where(name)}`);
       }
     },
     localPath: () => null,

@@ -65,6 +65,11 @@ export function createLocalStore(root: string): ArtifactStore {
       }
     },
     writePointer: async (key, value) => writeFileDurably(pathOf(key), new TextEncoder().encode(`${value}\n`)),
+    async stat(key) {
+      const info = await fs.stat(pathOf(key)).catch(() => null);
+      if (!info?.isFile()) return null;
+      return { size: info.size, md5: null, version: `${info.mtimeMs}:${info.size}`, updated: info.mtime };
+    },
     localPath: (key) => pathOf(key),
   };
   return store;

@@ -20,6 +20,17 @@ export interface StagedDirectory {
   abort(): Promise<void>;
 }
 
+/** What a store knows about one stored file (`stat`). */
+export interface StoredFileInfo {
+  size: number;
+  /** The MD5 of the bytes, base64 (as GCS reports it), or null where the store keeps none (local disk). */
+  md5: string | null;
+  /** Changes with every write of the key (the GCS generation; locally mtime and size). */
+  version: string;
+  /** When the file was last written. */
+  updated: Date;
+}
+
 /**
  * A byte store keyed by relative POSIX paths (no `..`, no leading `/`, no empty segments). Single writes are
  * atomic: a reader sees the old bytes or the new ones, never a mix.
@@ -52,6 +63,8 @@ export interface ArtifactStore {
    * listArtifacts skips) and does not.
    */
   removeStaleStaging?(prefix: string): Promise<string[]>;
+  /** Size, MD5, version and time of the file at `key`, or null when there is no file there (absent or a folder). */
+  stat(key: string): Promise<StoredFileInfo | null>;
   /**
    * The absolute filesystem path of `key` for stores on local disk (so a server can `fs.watch` a pointer's
    * folder), or null for remote stores.
