@@ -8,13 +8,18 @@ import { NotFoundError, ValidationError } from '../core/errors.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { MODEL_KINDS, topKRow } from '../core/types.js';
 import { rowsOf } from '../eval/evaluator.js';
-import { loadArtifactForCli, printMovieTable } from './artifacts.js';
+import { diversify } from '../models/diversity.js';
+import { MAX_K } from '../serving/user-rankings.js';
+import { loadArtifactForCli, printMovieTable, printTable } from './artifacts.js';
+import { artifactServing, parseIdList, recommendLike } from './recommend-like.js';
 import { cliSetup, parseOptions } from './setup.js';
 
 /**
  * `recsys recommend --user <id> [--k 10]` prints a user's top movies with titles; `recsys recommend --all
  * --out recs.jsonl` writes every user's as JSON Lines `{"user": <raw id>, "items": [<raw ids ranked>]}`.
  * Both read the model's current artifact (or `--version`) and leave out every movie the user rated.
+ * `recsys recommend --like 1,260 --genres Comedy [--diversity 0.5]` ranks for a visitor exactly as
+ * `GET /recommendations` does (recommend-like.ts); `--diversity` also re-ranks `--user`'s list.
  * @example registerRecommendCommand(program); // then: recsys recommend --user 1 --k 10 --model als
  */
 export function registerRecommendCommand(program: Command): void {
@@ -22,9 +27,15 @@ export function registerRecommendCommand(program: Command): void {
     .command('recommend')
     .description("a user's top movies (titles shown), or every user's as JSON Lines with --all --out")
     .option('--user <id>', 'raw MovieLens user id')
+    .option(
+      '--like <ids>',
+      'liked movie ids separated by commas: recommend for a visitor (as GET /recommendations)',
+    )
+    .option('--genres <names>', 'genre names separated by commas, with or without --like')
+    .option('--diversity <x>', '0..1: re-rank the 100 best toward less popular movies (default 0)')
     .option('--all', 'recommend for every user of the model (needs --out)')
     .option('--out <file>', 'JSON Lines output of --all')
-    .option('--k <n>', 'movies per user (default 10)')
+    .option('-k, --k <n>', 'movies per user (default 10)')
     .option('--model <kind>', `${MODEL_KINDS.join(' | ')} (default RECSYS_MODEL or als)`)
     .option('--version <version>', 'an artifact version (default: the current one)')
     .option('--batch-size <n>', 'users per batch with --all (default 1024)')
@@ -33,6 +44,9 @@ export function registerRecommendCommand(program: Command): void {
       const options = parseOptions(
         z.object({
           user: z.coerce.number().int().optional(),
+          like: z.string().optional(),
+          genres: z.string().optional(),
+          diversity: z.coerce.number().min(0).max(1).default(0),
           all: z.boolean().default(false),
           out: z.string().optional(),
           k: z.coerce.number().int().min(1).max(1000).default(10),
@@ -43,20 +57,54 @@ export function registerRecommendCommand(program: Command): void {
         }),
         raw,
       );
-      if (options.all === (options.user !== undefined)) {
-        throw new ValidationError('--user', 'give either --user <id> or --all --out <file>');
+      const visitor = options.like !== undefined || options.genres !== undefined;
+      if ([options.all, options.user !== undefined, visitor].filter(Boolean).length !== 1) {
+        throw new ValidationError(
+          '--user',
+          'give one of --user <id>, --all --out <file>, or --like <ids> / --genres <names>',
+        );
       }
+      const like = parseIdList(options.like, '--like');
+      const genres = options.genres ? options.genres.split(',') : [];
+      if (visitor && options.k > MAX_K)
+        throw new ValidationError('--k', `must be at most ${MAX_K} with --like`);
       if (options.all && options.out === undefined)
         throw new ValidationError('--out', 'is required with --all');
       const { config, logger } = cliSetup({ model: options.model });
       const { loaded } = await loadArtifactForCli(config, logger, config.model, options.version);
       try {
-        if (options.user !== undefined) await recommendOne(loaded, options.user, options.k, options.json);
-        else await recommendAll(loaded, options.out as string, options.k, options.batchSize);
+        if (visitor) {
+          const movies = await recommendLike(loaded, {
+            like,
+            genres,
+            k: options.k,
+            diversity: options.diversity,
+          });
+          printVisitorList(movies, loaded, options.json);
+        } else if (options.user !== undefined) {
+          await recommendOne(loaded, options.user, options.k, options.json, options.diversity);
+        } else await recommendAll(loaded, options.out as string, options.k, options.batchSize);
       } finally {
         loaded.model.dispose();
       }
     });
+}
+
+/** `--like` / `--genres` output: the route's body with `--json`, else a table. */
+function printVisitorList(
+  movies: { id: number; title: string; genre: string }[],
+  loaded: LoadedArtifact,
+  json: boolean,
+): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ movies })}\n`);
+    return;
+  }
+  process.stdout.write(`top ${movies.length} for these picks (${loaded.ref.kind} ${loaded.ref.version}):\n`);
+  printTable(
+    ['  #', 'movie', 'title', 'genres'],
+    movies.map((m, j) => [`  ${j + 1}`, String(m.id), m.title, m.genre]),
+  );
 }
 
 async function recommendOne(
@@ -64,16 +112,20 @@ async function recommendOne(
   rawUser: number,
   k: number,
   json: boolean,
+  diversity = 0,
 ): Promise<void> {
   const { model, seen, movies, ref } = loaded;
   const user = model.users.toDense(rawUser);
   if (user < 0) throw new NotFoundError('user', rawUser);
   const users = Int32Array.of(user);
-  const top = await model.recommend(users, k, {
+  // With diversity the model's 100 best are re-ranked (src/models/diversity.ts), as the API does.
+  const depth = diversity > 0 ? Math.max(k, MAX_K) : k;
+  const top = await model.recommend(users, depth, {
     excludeSeen: true,
     ...(seen ? { exclude: rowsOf(seen, users) } : {}),
   });
-  const row = topKRow(top, 0);
+  const full = topKRow(top, 0);
+  const row = diversity > 0 ? reRank(full, k, diversity, loaded, model.users.toRaw(user)) : full;
   const items = row.ids.map((dense, j) => {
     const id = model.items.toRaw(dense);
     const movie = movies?.get(id);
@@ -87,6 +139,33 @@ async function recommendOne(
   }
   process.stdout.write(`top ${items.length} for user ${rawUser} (${ref.kind} ${ref.version}):\n`);
   printMovieTable(items);
+}
+
+/** The row re-ranked by `diversify` over raw ids, scores kept with their movies. */
+function reRank(
+  row: { ids: number[]; scores: number[] },
+  k: number,
+  diversity: number,
+  loaded: LoadedArtifact,
+  rawUser: number,
+): { ids: number[]; scores: number[] } {
+  const { model, seen } = loaded;
+  const { context } = artifactServing(loaded);
+  const raw = row.ids.map((dense) => model.items.toRaw(dense));
+  const user = model.users.toDense(rawUser);
+  const history: number[] = [];
+  const matrix = model.trainingMatrix ?? seen;
+  if (matrix && user >= 0) {
+    for (let p = matrix.indptr[user] as number; p < (matrix.indptr[user + 1] as number); p++) {
+      history.push(model.items.toRaw(matrix.indices[p] as number));
+    }
+  }
+  const chosen = diversify({ ranked: raw, k, diversity, context, history });
+  const at = new Map(raw.map((id, j) => [id, j]));
+  return {
+    ids: chosen.map((id) => row.ids[at.get(id) as number] as number),
+    scores: chosen.map((id) => row.scores[at.get(id) as number] as number),
+  };
 }
 
 /**

@@ -94,7 +94,7 @@ describeEachEngine('new movies: POST /movies and serving them before the next tr
       const response = await call(`${url}/movies`, { method: 'POST', token: TOKEN, body });
       expect(response.status, JSON.stringify(response.body)).toBe(400);
       expect(response.body.error.field).toBe(field);
-      if (field === 'genres' && body.genres?.includes('Nope')) {
+      if (JSON.stringify(body).includes('Nope')) {
         expect(response.body.error.message).toContain('Sci-Fi');
       }
       expect(await movieCount()).toBe(before);
