@@ -126,9 +126,12 @@ export async function resolveSourceDirAt(name: DatasetName, location: DataLocati
 export async function downloadDatasetAt(
   name: DatasetName,
   location: DataLocation,
-  options: Pick<DownloadDatasetOptions, 'force' | 'signal'>,
+  options: Pick<DownloadDatasetOptions, 'force' | 'signal' | 'expected' | 'retries' | 'backoffMs'>,
 ): Promise<string> {
   const common = {
+    ...(options.expected !== undefined ? { expected: options.expected } : {}),
+    ...(options.retries !== undefined ? { retries: options.retries } : {}),
+    ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
     ...(location.baseUrl !== undefined ? { baseUrl: location.baseUrl } : {}),
     ...(location.onProgress ? { onProgress: location.onProgress } : {}),
     ...(location.logger ? { logger: location.logger } : {}),

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -7,6 +9,7 @@ import { ArtifactIntegrityError, ConfigError, NotFoundError } from '../../src/co
 import { loadDatasetTables } from '../../src/data/load.js';
 import {
   type DataLocation,
+  downloadDatasetAt,
   gcsMirrorDir,
   loadDatasetTablesAt,
   runEtlAt,
@@ -15,6 +18,7 @@ import { createGcsStore } from '../../src/storage/gcs.js';
 import { datasetFingerprint } from '../../src/training/fingerprint.js';
 import { MOVIELENS_DIR, tempDir } from '../api/support.js';
 import { startFakeGcs, type FakeGcs } from '../support/fake-gcs.js';
+import { createZip, type ZipEntry } from '../support/zip.js';
 
 /**
  * gs:// for raw data and Parquet (src/storage/data-location.ts) against the in-process fake of the GCS JSON
@@ -170,6 +174,52 @@ describe('gs:// raw data and Parquet (fake GCS)', () => {
     const error = await runEtlAt('ml-100k', missing).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
     expect(String(error)).toContain(`${root}/nothing-here/ml-100k/u.item`);
+  });
+
+  it('the downloader keeps a release under raw/<name> on a gs:// data dir: downloaded once, then copied from gs://', async () => {
+    const { root, location } = await freshLocation();
+    const entries: ZipEntry[] = [{ name: 'ml-100k/' }];
+    for (const name of ML100K_FILES)
+      entries.push({
+        name: `ml-100k/${name}`,
+        data: await fs.readFile(path.join(MOVIELENS_DIR, 'ml-100k', name)),
+      });
+    const zip = createZip(entries);
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.writeHead(200, { 'content-length': String(zip.length) }).end(zip);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { from: _from, ...noRaw } = location;
+      const download = {
+        ...noRaw,
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      };
+      const expected = { md5: createHash('md5').update(zip).digest('hex') };
+      const logFrom = gcs.log.length;
+      const dir = await downloadDatasetAt('ml-100k', download, { expected });
+      expect(requests).toEqual(['/ml-100k.zip']);
+      const uploaded = uploadsSince(logFrom);
+      for (const name of ML100K_FILES)
+        expect(uploaded).toContain(objectName(root, `data/raw/ml-100k/${name}`));
+      expect(uploaded.at(-1)).toBe(objectName(root, 'data/raw/ml-100k/recsys-complete.json'));
+      expect(await fs.readFile(path.join(dir, 'u.item'))).toEqual(
+        await fs.readFile(path.join(MOVIELENS_DIR, 'ml-100k', 'u.item')),
+      );
+
+      // Another machine: the release comes from gs://, not from the network; the ETL runs on it.
+      const other = { ...download, cacheDir: `${location.cacheDir}-other` };
+      const again = await downloadDatasetAt('ml-100k', other, { expected });
+      expect(requests).toHaveLength(1);
+      expect(again.startsWith(other.cacheDir)).toBe(true);
+      const etl = await runEtlAt('ml-100k', other);
+      expect(requests).toHaveLength(1);
+      expect(etl.manifest.outputs.ratings.rows).toBe(100_000);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('bad URIs fail before anything runs, naming the variable', () => {
