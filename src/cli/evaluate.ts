@@ -4,7 +4,7 @@ import { ValidationError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { createProgressRenderer } from '../core/progress.js';
 import { DATASET_NAMES, MODEL_KINDS, type DatasetName, type ModelKind } from '../core/types.js';
-import { loadDatasetTables } from '../data/load.js';
+import { loadDatasetTablesAt } from '../storage/data-location.js';
 import type { DatasetTables } from '../data/schema.js';
 import { runExperiment, type ExperimentReport } from '../eval/experiment.js';
 import { PROTOCOL_NAMES } from '../eval/protocol.js';
@@ -24,6 +24,7 @@ import {
   parseMethods,
 } from './evaluate-tasks.js';
 import { cliSetup, parseOptions, withConfiguredWorkers } from './setup.js';
+import { dataLocation } from './store.js';
 
 /**
  * `recsys evaluate`: fits each model on the train side of a protocol's split and prints a comparison table of
@@ -198,9 +199,8 @@ export async function loadForCommand(options: {
   if (options.from) overrides.movielensDir = options.from;
   if (options.dataDir) overrides.dataDir = options.dataDir;
   const { config, logger } = cliSetup(overrides);
-  const tables = await loadDatasetTables(config.dataset, {
-    dataDir: config.dataDir,
-    ...(config.movielensDir ? { from: config.movielensDir } : {}),
+  const tables = await loadDatasetTablesAt(config.dataset, {
+    ...dataLocation(config),
     onProgress: createProgressRenderer(),
     logger,
   });
