@@ -12,6 +12,7 @@ import { movieRoutes } from './routes/movies.js';
 import { opsRoutes } from './routes/ops.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { userRoutes } from './routes/users.js';
+import { webRoutes, type WebPageOptions } from './routes/web.js';
 
 /** Request bodies are a rating or a profile: 16 KiB is generous. */
 export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
@@ -27,6 +28,8 @@ export interface AppDeps {
   info?: ApiInfo;
   /** True while the server drains before a shutdown: `/ready` answers 503 (default: never). */
   draining?: () => boolean;
+  /** The web page at `/` and the artifact files it loads (absent: no page). */
+  web?: WebPageOptions;
 }
 
 /**
@@ -61,12 +64,15 @@ export function createApp(deps: AppDeps): Koa {
   const metrics = deps.metrics ?? createApiMetrics(() => deps.service.model());
   const info = deps.info ?? { title: 'recsys', version: '0.1.0', description: 'MovieLens recommendations' };
   let document: unknown;
-  const routes = apiRoutes(
-    deps.service,
-    metrics,
-    () => (document ??= buildOpenApiDocument(routes, info)),
-    deps.draining,
-  );
+  const routes: AnyRouteSpec[] = [
+    ...apiRoutes(
+      deps.service,
+      metrics,
+      () => (document ??= buildOpenApiDocument(routes, info)),
+      deps.draining,
+    ),
+    ...(deps.web ? webRoutes(deps.web) : []),
+  ];
   // Koa reports errors it could not hand to a middleware (a client that hung up mid-body) here.
   app.on('error', (error: unknown) =>
     deps.logger.warn('connection error', { error: error instanceof Error ? error.message : String(error) }),

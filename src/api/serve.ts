@@ -12,6 +12,7 @@ import { createStore } from '../storage/store.js';
 import { initBackend, type BackendName } from '../tf/backend.js';
 import { createApp } from './app.js';
 import { listen } from './listen.js';
+import { ensureWebPage, WEB_DIST } from './web-build.js';
 
 export interface ApiServerOptions {
   config: Config;
@@ -59,9 +60,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     (await createDatabase({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir as string }));
   let service: RecommendationService | undefined;
   try {
+    const store = createStore(config.artifactsUri);
     service = createRecommendationService({
       data: servingDataFromDatabase(database),
-      models: artifactModelSource(createStore(config.artifactsUri), config.model),
+      models: artifactModelSource(store, config.model),
       logger,
       similar: config.similar,
       ...(options.userCache ? { userCache: options.userCache } : {}),
@@ -69,12 +71,22 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ...(options.watchIntervalMs !== undefined ? { watchIntervalMs: options.watchIntervalMs } : {}),
     });
     await service.start();
+    // The web page at `/`: built from web/ when missing or older than its sources (src/api/web-build.ts).
+    const page = await ensureWebPage();
+    if (!page.ok) logger.warn('no web page at /', { reason: page.reason });
+    else if (page.built)
+      logger.info('web page built', { dir: page.built.outDir, seconds: page.built.seconds });
     let draining: Promise<void> | undefined;
     const app = createApp({
       service,
       logger,
       apiToken: options.apiToken,
       draining: () => draining !== undefined,
+      web: {
+        store,
+        page: page.ok ? { dir: WEB_DIST } : { unavailable: page.reason },
+        servedKind: config.model,
+      },
     });
     const running = await listen(app, config.host, config.port);
     logger.info('listening', { url: running.url, database: database.kind, model: config.model });
