@@ -37,10 +37,9 @@ export function positivePairs(userItems: CsrMatrix): Positives {
  * @example const order = shuffledOrder(positives.users.length, rng);
  */
 export function shuffledOrder(n: number, rng: Rng): Int32Array {
-  return shuffleInPlace(
-    Int32Array.from({ length: n }, (_, i) => i),
-    rng,
-  );
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return shuffleInPlace(order, rng);
 }
 
 /** Draws items for negatives: uniformly, or by count^0.75 through a cumulative table. */
@@ -129,8 +128,13 @@ export function epochExamples(
 ): EpochExamples {
   const rng = createRng(seed * 1000 + epoch + 1);
   const order = shuffledOrder(positives.users.length, rng);
-  const users = Int32Array.from(order, (p) => positives.users[p] as number);
-  const items = Int32Array.from(order, (p) => positives.items[p] as number);
+  const users = new Int32Array(order.length);
+  const items = new Int32Array(order.length);
+  for (let q = 0; q < order.length; q++) {
+    const p = order[q] as number;
+    users[q] = positives.users[p] as number;
+    items[q] = positives.items[p] as number;
+  }
   const negs = new Int32Array(users.length * negatives);
   sampler.fill(users, negatives, negs, rng);
   return { users, items, negatives: negs };
