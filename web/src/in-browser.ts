@@ -30,7 +30,7 @@ function ensureBackend(): Promise<string> {
     out.textContent = name;
     out.title = skipped.map((s) => `${s.name}: ${s.reason}`).join('\n');
     byId('backend-note').textContent = skipped.length
-      ? `(skipped: ${skipped.map((s) => s.name).join(', ')})`
+      ? ` (skipped: ${skipped.map((s) => s.name).join(', ')})`
       : '';
     return name;
   });
