@@ -84,7 +84,8 @@ export async function buildWebPage(outDir: string = WEB_DIST): Promise<WebBuildR
       sourcemap: true,
       legalComments: 'linked',
       logLevel: 'silent',
-      define: { 'process.env.NODE_ENV': '"production"' },
+      // Browsers have no `process`: environment reads in shared code see an empty environment.
+      define: { 'process.env.NODE_ENV': '"production"', 'process.env': '{}' },
       plugins: [
         {
           name: 'recsys-browser-standins',
