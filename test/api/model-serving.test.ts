@@ -1,7 +1,8 @@
 /**
  * The API serving the models whose fold-in is their own (RECSYS_MODEL=ease: history x B; RECSYS_MODEL=neural:
  * Adam steps on the new user's vector): a new user's posted rating is folded in at once, and what the API
- * answers is exactly the loaded model's ranking for that history, with the rated movie never recommended.
+ * answers is exactly the loaded model's ranking for that history, with the rated movie never recommended; a
+ * visitor's picks on GET /recommendations likewise.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/serve.js';
@@ -101,6 +102,14 @@ for (const { kind } of SERVED) {
       expect(warm).toHaveLength(10);
       expect(warm).not.toContain(starWars);
       expect(warm).toEqual(await modelAnswer(kind, [starWars], 10));
+    });
+
+    it("a visitor's picks (GET /recommendations) are ranked by the same fold-in, picks never back", async () => {
+      const picks = [1, 50, 181];
+      const response = await call(`${server.url}/recommendations?movies=${picks.join(',')}&k=10`);
+      expect(response.status).toBe(200);
+      expect(ids(response.body)).toEqual(await modelAnswer(kind, picks, 10));
+      for (const pick of picks) expect(ids(response.body)).not.toContain(pick);
     });
 
     it('a known user gets recommendations without their rated movies', async () => {
