@@ -1,36 +1,60 @@
 /**
- * Blocked Cholesky factorisation and inverse of one n x n symmetric positive definite matrix in tf ops, every
- * O(n^3) step a plain 2-D matMul whose operands are laid out as stored, with a tall left operand and a narrow
- * [*, nb] right one (the fast shape of WASM's matMul: [3072, 3072] x [3072, 256] runs 2x faster than
- * [256, 3072] x [3072, 3072], and a transposed operand 10-50x slower). Only the nb x nb diagonal blocks are
- * factored on the host, in float64: nb^3 / 3 multiply-adds each, against the 2 nb k n of the panel beside them.
+ * Cholesky factorisation and inverse of one n x n symmetric positive definite matrix in tf ops, recursive
+ * (divide and conquer): each level splits the matrix in two halves, recurses on the two diagonal halves and
+ * does everything else as a few large 2-D matMuls with untransposed operands (WASM's fast path; a transposed
+ * operand is 10-50x slower, so operands are transposed once with `tf.transpose`). Only the leaves, diagonal
+ * blocks of at most `blockSize` rows, are factored on the host in float64 (`cholesky-leaf.ts`).
  *
- * Left-looking, by block columns of L (A = L L^T):
- *   L[k:, k] = (A[k:, k] - L[k:, :k] L[k, :k]^T) L_kk^-T,
- * one matMul [n - k0, k0] x [k0, nb] and one [n - k0, nb] x [nb, nb] per block: n^3 / 3 multiply-adds in all.
- * The inverse follows LAPACK's potri split: V = L^-T by block columns in the same loop (it reuses each step's
- * L[k, :k]^T), then P = V V^T by block columns of its upper half, P[:a1, a] = V[:a1, a:] V[a, a:]^T, the lower
- * half mirrored. Sub-blocks are taken with gatherND over nb-wide chunks: a `slice` on WASM copies the whole
- * source tensor before cutting, which made slicing cost as much as the matMuls. The matrix is padded to a
- * multiple of nb with an identity block, which leaves L and P unchanged on the original rows and columns.
+ * The inverse (`choleskyInverse`) is block LDL^T by Schur complements, with A = [A11 A12; A21 A22]:
+ *   X = A11^-1 (recursion), W = -A21 X, S = A22 + W A12 (the Schur complement, SPD when A is),
+ *   Y = S^-1 (recursion), P21 = Y W, P12 = P21^T, P11 = X + P12 W, P = [P11 P12; P21 Y].
+ * S and P11 are symmetric, so their updates compute the blocks on and below the diagonal only, recursively
+ * (`symmetricSum`); with that the inverse runs ~1.1 n^3 flops (4 n^3 / 3 without) against LAPACK potrf +
+ * potri's nominal n^3, which the bench counts.
+ * The factor alone (`blockedCholesky`): L11 = chol(A11), Z = L11^-1 A12 (a recursive triangular solve whose
+ * leaves multiply by the host's leaf inverse), L21 = Z^T, L22 = chol(A22 - L21 Z) (a symmetric update):
+ * ~0.41 n^3 flops against the nominal n^3 / 3.
+ * Right operands wider than a few leaves are multiplied in column panels (`product`). Sub-blocks are taken with gatherND over `chunk`-wide pieces (a WASM `slice` copies its whole input before
+ * cutting); the matrix is padded to a multiple of the chunk (32, or the block size when smaller) with an
+ * identity block, which leaves L and P unchanged on the original rows and columns.
  */
+import { leafCholesky, leafLowerInverse, leafSpdInverse } from './cholesky-leaf.js';
 import { tf, type Tensor2D } from './tf.js';
 
-/** The block size when none is given: large enough for matMul speed, small enough for the host's blocks. */
-export const DEFAULT_CHOLESKY_BLOCK = 256;
+/** The largest diagonal block factored on the host when none is given (the recursion's leaf size). */
+export const DEFAULT_CHOLESKY_BLOCK = 128;
+
+/** Columns per gathered piece: split points and leaf sizes are multiples of it. */
+const CHUNK = 32;
 
 export interface BlockedCholeskyOptions {
-  /** Columns per block (nb); default DEFAULT_CHOLESKY_BLOCK. */
+  /** The largest diagonal block factored on the host (the leaf size); default DEFAULT_CHOLESKY_BLOCK. */
   blockSize?: number;
   /** Dispose the input once it is no longer needed (saves n^2 floats at the peak of an inverse). */
   consumeInput?: boolean;
 }
 
-function blockSizeOf(options: BlockedCholeskyOptions): number {
+/**
+ * The recursion's sizes, all multiples of the chunk. At the default leaf of 128: symmetric updates of up to 256
+ * rows are one matMul, and right operands wider than 1,024 columns are multiplied in 512-column panels.
+ */
+interface Layout {
+  leaf: number;
+  chunk: number;
+  /** Symmetric updates (`symmetricSum`) of at most this many rows are one full matMul. */
+  symmetricLeaf: number;
+  /** A matMul's right operand wider than this runs by column panels of `panel` (see `product`). */
+  wide: number;
+  panel: number;
+}
+
+function layoutOf(options: BlockedCholeskyOptions): Layout {
   const nb = options.blockSize ?? DEFAULT_CHOLESKY_BLOCK;
   if (!Number.isInteger(nb) || nb < 1)
     throw new RangeError(`blockSize must be a positive integer, got ${nb}`);
-  return nb;
+  const chunk = Math.min(nb, CHUNK);
+  const panel = chunk * Math.max(1, Math.floor((4 * nb) / chunk));
+  return { leaf: nb, chunk, symmetricLeaf: 2 * nb, wide: 2 * panel, panel };
 }
 
 function checkSquare(a: Tensor2D): number {
@@ -39,255 +63,253 @@ function checkSquare(a: Tensor2D): number {
   return n;
 }
 
+/** The split of m rows (a multiple of the chunk, above the leaf size): two multiples of the chunk. */
+function splitOf(m: number, chunk: number): [number, number] {
+  const m1 = chunk * Math.floor(m / chunk / 2);
+  return [m1, m - m1];
+}
+
 /** Rows r0..r0+rows of x, whole, through gatherND. */
 function takeRows(x: Tensor2D, r0: number, rows: number): Tensor2D {
   const indices = Int32Array.from({ length: rows }, (_, i) => r0 + i);
-  return tf.gatherND(x, tf.tensor2d(indices, [rows, 1], 'int32')) as Tensor2D;
+  return tf.tidy(() => tf.gatherND(x, tf.tensor2d(indices, [rows, 1], 'int32')) as Tensor2D);
 }
 
-/** x[r0 : r0+rows, c0 : c0+cols] where c0, cols and x's width are multiples of nb: nb-wide chunks gathered. */
-function takeBlock(x: Tensor2D, r0: number, rows: number, c0: number, cols: number, nb: number): Tensor2D {
-  const perRow = x.shape[1] / nb;
-  const chunks = cols / nb;
-  const indices = new Int32Array(rows * chunks);
+/** x[r0 : r0+rows, c0 : c0+cols] where c0, cols and x's width are multiples of `chunk`: pieces gathered. */
+function takeBlock(x: Tensor2D, r0: number, rows: number, c0: number, cols: number, chunk: number): Tensor2D {
+  if (c0 === 0 && cols === x.shape[1]) return takeRows(x, r0, rows);
+  const perRow = x.shape[1] / chunk;
+  const pieces = cols / chunk;
+  const indices = new Int32Array(rows * pieces);
   for (let r = 0, p = 0; r < rows; r++) {
-    for (let c = 0; c < chunks; c++, p++) indices[p] = (r0 + r) * perRow + c0 / nb + c;
+    const first = (r0 + r) * perRow + c0 / chunk;
+    for (let c = 0; c < pieces; c++, p++) indices[p] = first + c;
   }
-  const view = tf.reshape(x, [x.shape[0] * perRow, nb]);
-  const taken = tf.gatherND(view, tf.tensor2d(indices, [indices.length, 1], 'int32'));
-  return tf.reshape(taken, [rows, cols]) as Tensor2D;
+  return tf.tidy(() => {
+    const view = tf.reshape(x, [x.shape[0] * perRow, chunk]);
+    const taken = tf.gatherND(view, tf.tensor2d(indices, [indices.length, 1], 'int32'));
+    return tf.reshape(taken, [rows, cols]) as Tensor2D;
+  });
+}
+
+/**
+ * Blocks of a square x split at m1: [x11, x12, x21, x22], x21 left out (null) unless `lowerLeft`; x itself is
+ * disposed when `own`.
+ */
+function quarters(
+  x: Tensor2D,
+  m1: number,
+  chunk: number,
+  own: boolean,
+  lowerLeft: boolean,
+): [Tensor2D, Tensor2D, Tensor2D | null, Tensor2D] {
+  const m = x.shape[0];
+  const m2 = m - m1;
+  const blocks: [Tensor2D, Tensor2D, Tensor2D | null, Tensor2D] = [
+    takeBlock(x, 0, m1, 0, m1, chunk),
+    takeBlock(x, 0, m1, m1, m2, chunk),
+    lowerLeft ? takeBlock(x, m1, m2, 0, m1, chunk) : null,
+    takeBlock(x, m1, m2, m1, m2, chunk),
+  ];
+  if (own) x.dispose();
+  return blocks;
+}
+
+/**
+ * a b as a matMul, by column panels of b when b is wide: WASM's matMul packs its whole right operand, and a
+ * right operand much wider than ~1,000 columns runs at 60% of the speed of narrow panels (measured
+ * [3712, 3712] x [3712, 3712]: 23 GFLOP/s whole, 38-40 in 512-column panels).
+ */
+function product(a: Tensor2D, b: Tensor2D, layout: Layout): Tensor2D {
+  const [k, n] = b.shape;
+  if (n <= layout.wide) return tf.matMul(a, b);
+  const { chunk, panel: width } = layout;
+  const parts: Tensor2D[] = [];
+  for (let c0 = 0; c0 < n; c0 += width) {
+    const panel = takeBlock(b, 0, k, c0, Math.min(width, n - c0), chunk);
+    parts.push(tf.matMul(a, panel));
+    panel.dispose();
+  }
+  const out = tf.concat(parts, 1) as Tensor2D;
+  tf.dispose(parts);
+  return out;
+}
+
+/**
+ * c + sign l r for a result known to be symmetric (c [h, h] symmetric, l [h, k], r [k, h]): the lower blocks
+ * only, recursively (the block above the diagonal is the one below, transposed), so 3/4 of the matMul at each
+ * level down to the layout's symmetricLeaf rows. c is disposed.
+ */
+function symmetricSum(c: Tensor2D, l: Tensor2D, r: Tensor2D, sign: 1 | -1, layout: Layout): Tensor2D {
+  const { chunk } = layout;
+  const h = c.shape[0];
+  const k = r.shape[0];
+  const combine = (x: Tensor2D, y: Tensor2D): Tensor2D => {
+    const out = (sign > 0 ? tf.add(x, y) : tf.sub(x, y)) as Tensor2D;
+    tf.dispose([x, y]);
+    return out;
+  };
+  if (h <= layout.symmetricLeaf) return combine(c, product(l, r, layout));
+  const [h1, h2] = splitOf(h, chunk);
+  const c11 = takeBlock(c, 0, h1, 0, h1, chunk);
+  const c21 = takeBlock(c, h1, h2, 0, h1, chunk);
+  const c22 = takeBlock(c, h1, h2, h1, h2, chunk);
+  c.dispose();
+  const l1 = takeRows(l, 0, h1);
+  const l2 = takeRows(l, h1, h2);
+  const r1 = takeBlock(r, 0, k, 0, h1, chunk);
+  const r2 = takeBlock(r, 0, k, h1, h2, chunk);
+  const s21 = combine(c21, product(l2, r1, layout));
+  const s11 = symmetricSum(c11, l1, r1, sign, layout);
+  const s22 = symmetricSum(c22, l2, r2, sign, layout);
+  tf.dispose([l1, l2, r1, r2]);
+  return assemble(s11, tf.transpose(s21), s21, s22);
 }
 
 /** x padded to [size, size] with an identity block on the new rows and columns. */
 function padWithIdentity(x: Tensor2D, size: number): Tensor2D {
   const n = x.shape[0];
   if (size === n) return tf.clone(x);
+  const extra = size - n;
   return tf.tidy(() =>
-    tf.add(
-      tf.pad(x, [
-        [0, size - n],
-        [0, size - n],
-      ]),
-      tf.pad(tf.eye(size - n), [
-        [n, 0],
-        [n, 0],
-      ]),
-    ),
+    tf.concat([tf.concat([x, tf.zeros([n, extra])], 1), tf.concat([tf.zeros([extra, n]), tf.eye(extra)], 1)]),
   ) as Tensor2D;
-}
-
-/**
- * The lower Cholesky factor L of a small symmetric positive definite block and (L^-1)^T, in float64 on the
- * host (row-major nb x nb; the lower triangle is read). A block that is not positive definite is a RangeError
- * naming the global pivot.
- */
-function factorBlock(
-  block: Float32Array,
-  nb: number,
-  offset: number,
-): { factor: Float32Array; inverseT: Float32Array } {
-  const l = new Float64Array(nb * nb);
-  for (let j = 0; j < nb; j++) {
-    let d = block[j * nb + j] as number;
-    for (let k = 0; k < j; k++) d -= (l[j * nb + k] as number) ** 2;
-    if (!(d > 0)) throw new RangeError(`matrix is not positive definite (pivot ${offset + j} is ${d})`);
-    const ljj = Math.sqrt(d);
-    l[j * nb + j] = ljj;
-    for (let i = j + 1; i < nb; i++) {
-      let v = block[i * nb + j] as number;
-      for (let k = 0; k < j; k++) v -= (l[i * nb + k] as number) * (l[j * nb + k] as number);
-      l[i * nb + j] = v / ljj;
-    }
-  }
-  // T = L^-1 (lower) one identity column at a time; written out transposed.
-  const out = new Float32Array(nb * nb);
-  const t = new Float64Array(nb);
-  for (let c = 0; c < nb; c++) {
-    t.fill(0);
-    for (let i = c; i < nb; i++) {
-      let v = i === c ? 1 : 0;
-      for (let k = c; k < i; k++) v -= (l[i * nb + k] as number) * (t[k] as number);
-      t[i] = v / (l[i * nb + i] as number);
-      out[c * nb + i] = t[i] as number;
-    }
-  }
-  return { factor: Float32Array.from(l), inverseT: out };
-}
-
-interface Factored {
-  /** L, [size, size] (padded). */
-  lower: Tensor2D;
-  /** V = L^-T, [size, size], only when asked for. */
-  inverseUpper: Tensor2D | null;
-}
-
-/** The left-looking loop over a padded matrix (size a multiple of nb). The caller disposes what it returns. */
-function factor(a: Tensor2D, nb: number, withInverse: boolean): Factored {
-  const size = a.shape[0];
-  let lower: Tensor2D | null = null;
-  let upperInverse: Tensor2D | null = null;
-  for (let k0 = 0; k0 < size; k0 += nb) {
-    const m = size - k0;
-    const previousLower: Tensor2D | null = lower;
-    const previousInverse: Tensor2D | null = upperInverse;
-    // panel = A[k:, k] - L[k:, :k] L[k, :k]^T; rowT = L[k, :k]^T.
-    const [panel, rowT] = tf.tidy((): Tensor2D[] => {
-      const column = takeBlock(a, k0, m, k0, nb, nb);
-      if (!previousLower) return [column];
-      const below = takeRows(previousLower, k0, m);
-      const rowT = tf.transpose(takeRows(previousLower, k0, nb)) as Tensor2D;
-      return [tf.sub(column, tf.matMul(below, rowT)) as Tensor2D, rowT];
-    }) as [Tensor2D, Tensor2D | undefined];
-    let block: { factor: Float32Array; inverseT: Float32Array };
-    try {
-      const diagonal = tf.tidy(() => takeRows(panel, 0, nb));
-      const values = diagonal.dataSync() as Float32Array;
-      diagonal.dispose();
-      block = factorBlock(values, nb, k0);
-    } catch (error) {
-      tf.dispose([
-        panel,
-        ...(rowT ? [rowT] : []),
-        ...(lower ? [lower] : []),
-        ...(upperInverse ? [upperInverse] : []),
-      ]);
-      throw error;
-    }
-    const next = tf.tidy((): Tensor2D[] => {
-      const tT = tf.tensor2d(block.inverseT, [nb, nb]);
-      // The diagonal block as the host computed it (exactly lower triangular), the rest as panel L_kk^-T.
-      const diagonalFactor = tf.tensor2d(block.factor, [nb, nb]);
-      const column =
-        m > nb ? tf.concat([diagonalFactor, tf.matMul(takeRows(panel, nb, m - nb), tT)], 0) : diagonalFactor;
-      const full =
-        k0 > 0
-          ? tf.pad(column, [
-              [k0, 0],
-              [0, 0],
-            ])
-          : column;
-      const nextLower = previousLower ? tf.concat([previousLower, full], 1) : full;
-      if (!withInverse) return [nextLower as Tensor2D];
-      // V[:k, k] = -V[:k, :k] L[k, :k]^T L_kk^-T; V[k, k] = L_kk^-T.
-      if (!previousInverse || !rowT) return [nextLower as Tensor2D, tT];
-      const top = tf.neg(tf.matMul(tf.matMul(previousInverse, rowT), tT));
-      const nextInverse = tf.concat(
-        [
-          tf.concat([previousInverse, top], 1),
-          tf.pad(tT, [
-            [0, 0],
-            [k0, 0],
-          ]),
-        ],
-        0,
-      );
-      return [nextLower as Tensor2D, nextInverse as Tensor2D];
-    });
-    lower = next[0] as Tensor2D;
-    upperInverse = next[1] ?? null;
-    tf.dispose([panel, ...(rowT ? [rowT] : [])]);
-    if (previousLower) previousLower.dispose();
-    if (previousInverse) previousInverse.dispose();
-  }
-  return { lower: lower ?? tf.zeros([0, 0]), inverseUpper: upperInverse };
-}
-
-/** The padded size and input, consuming the original when asked. */
-function prepare(a: Tensor2D, nb: number, options: BlockedCholeskyOptions): { padded: Tensor2D; n: number } {
-  const n = checkSquare(a);
-  const padded = padWithIdentity(a, Math.ceil(n / nb) * nb);
-  if (options.consumeInput) a.dispose();
-  return { padded, n };
 }
 
 /** The leading [n, n] of x (disposed), or x itself when it is that size. */
 function leading(x: Tensor2D, n: number): Tensor2D {
   if (x.shape[0] === n) return x;
-  const out = tf.tidy(() => tf.slice(x, [0, 0], [n, n]) as Tensor2D);
+  const out = tf.slice(x, [0, 0], [n, n]) as Tensor2D;
   x.dispose();
   return out;
 }
 
-/**
- * The lower Cholesky factor L (A = L L^T) of a symmetric positive definite matrix [n, n], blocked (see the
- * module notes); only A's lower triangle is read. A matrix that is not positive definite is a RangeError
- * naming the first failing pivot. Returns a new tensor; `a` is disposed only with `consumeInput`.
- * @example const l = blockedCholesky(tf.tensor2d([[4, 2], [2, 3]]), { blockSize: 1 }); // [[2, 0], [1, 1.414]]
- */
-export function blockedCholesky(a: Tensor2D, options: BlockedCholeskyOptions = {}): Tensor2D {
-  const nb = blockSizeOf(options);
-  const { padded, n } = prepare(a, nb, options);
-  try {
-    return leading(factor(padded, nb, false).lower, n);
-  } finally {
-    padded.dispose();
+/** [[a, b], [c, d]] as one matrix; the four are disposed. */
+function assemble(a: Tensor2D, b: Tensor2D, c: Tensor2D, d: Tensor2D): Tensor2D {
+  const top = tf.concat([a, b], 1);
+  const bottom = tf.concat([c, d], 1);
+  tf.dispose([a, b, c, d]);
+  const out = tf.concat([top, bottom], 0) as Tensor2D;
+  tf.dispose([top, bottom]);
+  return out;
+}
+
+/** P = A^-1 by Schur complements (module notes); A (rows a multiple of the chunk) disposed when `own`. */
+function spdInverse(a: Tensor2D, offset: number, layout: Layout, own: boolean): Tensor2D {
+  const m = a.shape[0];
+  if (m <= layout.leaf) {
+    const p = tf.tensor2d(leafSpdInverse(a.dataSync(), m, offset), [m, m]);
+    if (own) a.dispose();
+    return p;
   }
+  const [m1] = splitOf(m, layout.chunk);
+  const [a11, a12, a21, a22] = quarters(a, m1, layout.chunk, own, true);
+  const x = spdInverse(a11, offset, layout, true);
+  const xa = product(a21 as Tensor2D, x, layout);
+  a21?.dispose();
+  const w = tf.neg(xa) as Tensor2D;
+  xa.dispose();
+  const s = symmetricSum(a22, w, a12, 1, layout);
+  a12.dispose();
+  const y = spdInverse(s, offset + m1, layout, true);
+  const p21 = product(y, w, layout);
+  const p12 = tf.transpose(p21) as Tensor2D;
+  const p11 = symmetricSum(x, p12, w, 1, layout);
+  w.dispose();
+  return assemble(p11, p12, p21, y);
+}
+
+/** A Cholesky factor kept as its recursion tree: a leaf with its inverse, or two halves and the block below. */
+type Factor =
+  | { size: number; lower: Tensor2D; inverse: Tensor2D }
+  | { size: number; first: Factor; below: Tensor2D; second: Factor };
+
+/** L^-1 c for the factor's L (c has the factor's rows); c is disposed. */
+function solveLower(f: Factor, c: Tensor2D, layout: Layout): Tensor2D {
+  if ('lower' in f) {
+    const out = product(f.inverse, c, layout);
+    c.dispose();
+    return out;
+  }
+  const k1 = f.first.size;
+  const c1 = takeRows(c, 0, k1);
+  const c2 = takeRows(c, k1, f.size - k1);
+  c.dispose();
+  const y1 = solveLower(f.first, c1, layout);
+  const update = product(f.below, y1, layout);
+  const rest = tf.sub(c2, update) as Tensor2D;
+  tf.dispose([c2, update]);
+  const y2 = solveLower(f.second, rest, layout);
+  const out = tf.concat([y1, y2], 0) as Tensor2D;
+  tf.dispose([y1, y2]);
+  return out;
+}
+
+/** The factor tree of A (rows a multiple of the chunk); A disposed when `own`. */
+function factorTree(a: Tensor2D, offset: number, layout: Layout, own: boolean): Factor {
+  const m = a.shape[0];
+  if (m <= layout.leaf) {
+    const l = leafCholesky(a.dataSync(), m, offset);
+    if (own) a.dispose();
+    return {
+      size: m,
+      lower: tf.tensor2d(Float32Array.from(l), [m, m]),
+      inverse: tf.tensor2d(Float32Array.from(leafLowerInverse(l, m)), [m, m]),
+    };
+  }
+  const [m1] = splitOf(m, layout.chunk);
+  const [a11, a12, , a22] = quarters(a, m1, layout.chunk, own, false);
+  const first = factorTree(a11, offset, layout, true);
+  const z = solveLower(first, a12, layout);
+  const below = tf.transpose(z) as Tensor2D;
+  const s = symmetricSum(a22, below, z, -1, layout);
+  z.dispose();
+  const second = factorTree(s, offset + m1, layout, true);
+  return { size: m, first, below, second };
+}
+
+/** The lower factor of a tree as one matrix (the tree is disposed). */
+function lowerOf(f: Factor): Tensor2D {
+  if ('lower' in f) {
+    f.inverse.dispose();
+    return f.lower;
+  }
+  const k1 = f.first.size;
+  return assemble(lowerOf(f.first), tf.zeros([k1, f.size - k1]), f.below, lowerOf(f.second));
+}
+
+/** Runs `work` on A padded to a multiple of the chunk and returns the leading [n, n] of its result. */
+function onPadded(
+  a: Tensor2D,
+  options: BlockedCholeskyOptions,
+  work: (padded: Tensor2D, layout: Layout) => Tensor2D,
+): Tensor2D {
+  const layout = layoutOf(options);
+  const n = checkSquare(a);
+  return tf.tidy(() => {
+    const padded = padWithIdentity(a, Math.ceil(n / layout.chunk) * layout.chunk);
+    if (options.consumeInput) a.dispose();
+    return leading(work(padded, layout), n);
+  });
 }
 
 /**
- * The inverse of a symmetric positive definite matrix [n, n] through its blocked Cholesky factor: V = L^-T
- * alongside the factorisation, then P = V V^T by block columns of its upper half (matMuls [a1, n - a0] x
- * [n - a0, nb]) and the lower half mirrored. About 4 n^3 / 3 multiply-adds, all in matMuls, against LAPACK
- * potrf + potri's n^3. Returns a new tensor; `a` is disposed only with `consumeInput`. RangeError when `a`
- * is not positive definite.
- * @example const p = choleskyInverse(g, { blockSize: 256 }); // g p = I
+ * The lower Cholesky factor L (A = L L^T) of a symmetric positive definite matrix [n, n], recursive (see the
+ * module notes). A matrix that is not positive definite is a RangeError naming the first failing pivot.
+ * Returns a new tensor; `a` is disposed only with `consumeInput`.
+ * @example const l = blockedCholesky(tf.tensor2d([[4, 2], [2, 3]]), { blockSize: 1 }); // [[2, 0], [1, 1.414]]
+ */
+export function blockedCholesky(a: Tensor2D, options: BlockedCholeskyOptions = {}): Tensor2D {
+  return onPadded(a, options, (padded, layout) => lowerOf(factorTree(padded, 0, layout, true)));
+}
+
+/**
+ * The inverse of a symmetric positive definite matrix [n, n] by recursive block LDL^T (Schur complements, see
+ * the module notes), leaves inverted on the host through their float64 Cholesky factor: 4 n^3 / 3 flops, all
+ * but the leaves' in large matMuls. Returns a new tensor; `a` is disposed only with `consumeInput`.
+ * RangeError naming the first failing pivot when `a` is not positive definite.
+ * @example const p = choleskyInverse(g, { blockSize: 128 }); // g p = I
  */
 export function choleskyInverse(a: Tensor2D, options: BlockedCholeskyOptions = {}): Tensor2D {
-  const nb = blockSizeOf(options);
-  const { padded, n } = prepare(a, nb, options);
-  let factored: Factored;
-  try {
-    factored = factor(padded, nb, true);
-  } finally {
-    padded.dispose();
-  }
-  factored.lower.dispose();
-  const v = factored.inverseUpper;
-  if (!v) return tf.zeros([n, n]);
-  const size = v.shape[0];
-  // P[:a1, a] for each block column a, kept [a1, nb].
-  const columns: Tensor2D[] = [];
-  try {
-    for (let a0 = 0; a0 < size; a0 += nb) {
-      const a1 = a0 + nb;
-      columns.push(
-        tf.tidy(() => {
-          const left = takeBlock(v, 0, a1, a0, size - a0, nb);
-          const rightT = tf.transpose(takeRows(left, a0, nb));
-          return tf.matMul(left, rightT) as Tensor2D;
-        }),
-      );
-    }
-  } finally {
-    v.dispose();
-  }
-  const full = tf.tidy(() => {
-    const upper = tf.concat(
-      columns.map((c) =>
-        c.shape[0] < size
-          ? tf.pad(c, [
-              [0, size - c.shape[0]],
-              [0, 0],
-            ])
-          : c,
-      ),
-      1,
-    );
-    // The strict upper half: each column without its diagonal block.
-    const strict = tf.concat(
-      columns.map((c) => {
-        const a0 = c.shape[0] - nb;
-        return a0 > 0
-          ? tf.pad(takeRows(c, 0, a0), [
-              [0, size - a0],
-              [0, 0],
-            ])
-          : tf.zeros([size, nb]);
-      }),
-      1,
-    );
-    return tf.add(upper, tf.transpose(strict)) as Tensor2D;
-  });
-  tf.dispose(columns);
-  return leading(full, n);
+  return onPadded(a, options, (padded, layout) => spdInverse(padded, 0, layout, true));
 }
