@@ -177,11 +177,13 @@ describe('the web page in headless Chromium against npm start (ml-latest-small, 
     expect(lists.browser).toEqual(lists.server);
     expect(lists.server).not.toContain(356);
     // The diversity slider re-ranks both the same way.
+    const atZero = lists.server;
     await page.locator('#diversity').focus();
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight');
     lists = await bothLists(page, '1,260,2571,318', '0.5');
     expect(lists.browser).toEqual(lists.server);
+    expect(lists.server).not.toEqual(atZero);
     await page.screenshot({ path: path.join(shots, 'web-desktop.png'), fullPage: true });
 
     await page.check('input[name="source"][value="browser"]');
