@@ -231,4 +231,14 @@ describe('the web page in headless Chromium against npm start (ml-latest-small, 
     await page.screenshot({ path: path.join(shots, 'web-narrow.png'), fullPage: true });
     expect(errors).toEqual([]);
   }, 300_000);
+
+  it('ranks on the WASM backend too (?backend=wasm: TF.js wasm files served by the API), the same list', async () => {
+    const { page, errors } = await chrome.page({ width: 1280, height: 900 });
+    await page.goto(`${url}/?backend=wasm`);
+    await rateFromSearch(page, 'toy', 'Toy Story (1995)', 5);
+    const lists = await bothLists(page, '1');
+    expect(await page.textContent('#backend')).toBe('wasm');
+    expect(lists.browser).toEqual(lists.server);
+    expect(errors).toEqual([]);
+  }, 300_000);
 });
