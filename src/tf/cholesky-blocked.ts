@@ -36,14 +36,14 @@ export interface BlockedCholeskyOptions {
 
 /**
  * The recursion's sizes, all multiples of the chunk. At the default leaf of 128: symmetric updates of up to 256
- * rows are one matMul, and right operands wider than 1,024 columns are multiplied in 512-column panels.
+ * rows are one matMul, and right operands above 1,024 x 1,024 are multiplied in 512-column panels.
  */
 interface Layout {
   leaf: number;
   chunk: number;
   /** Symmetric updates (`symmetricSum`) of at most this many rows are one full matMul. */
   symmetricLeaf: number;
-  /** A matMul's right operand wider than this runs by column panels of `panel` (see `product`). */
+  /** A matMul's right operand with more rows and columns than this runs by column panels of `panel`. */
   wide: number;
   panel: number;
 }
@@ -54,7 +54,7 @@ function layoutOf(options: BlockedCholeskyOptions): Layout {
     throw new RangeError(`blockSize must be a positive integer, got ${nb}`);
   const chunk = Math.min(nb, CHUNK);
   const panel = chunk * Math.max(1, Math.floor((4 * nb) / chunk));
-  return { leaf: nb, chunk, symmetricLeaf: 2 * nb, wide: 2 * panel, panel };
+  return { leaf: nb, chunk, symmetricLeaf: 2 * nb, wide: 8 * nb, panel };
 }
 
 function checkSquare(a: Tensor2D): number {
@@ -116,13 +116,14 @@ function quarters(
 }
 
 /**
- * a b as a matMul, by column panels of b when b is wide: WASM's matMul packs its whole right operand, and a
- * right operand much wider than ~1,000 columns runs at 60% of the speed of narrow panels (measured
- * [3712, 3712] x [3712, 3712]: 23 GFLOP/s whole, 38-40 in 512-column panels).
+ * a b as a matMul, by column panels of b when b is large both ways: WASM's matMul packs its whole right
+ * operand, and one of more than ~1,000 x 1,000 runs at 60-80% of the speed of narrow panels (measured
+ * [3712, 3712] x [3712, 3712]: 23 GFLOP/s whole, 38-40 in 512-column panels; [1856]^3: 29 vs 36), while
+ * panels of a short one (128 rows) run at half the speed of the whole (20 vs 33-39).
  */
 function product(a: Tensor2D, b: Tensor2D, layout: Layout): Tensor2D {
   const [k, n] = b.shape;
-  if (n <= layout.wide) return tf.matMul(a, b);
+  if (n <= layout.wide || k <= layout.wide) return tf.matMul(a, b);
   const { chunk, panel: width } = layout;
   const parts: Tensor2D[] = [];
   for (let c0 = 0; c0 < n; c0 += width) {
@@ -176,12 +177,32 @@ function padWithIdentity(x: Tensor2D, size: number): Tensor2D {
   ) as Tensor2D;
 }
 
-/** The leading [n, n] of x (disposed), or x itself when it is that size. */
-function leading(x: Tensor2D, n: number): Tensor2D {
-  if (x.shape[0] === n) return x;
-  const out = tf.slice(x, [0, 0], [n, n]) as Tensor2D;
-  x.dispose();
-  return out;
+/** A block of a matrix and where its top-left corner goes. */
+interface Placed {
+  block: Tensor2D;
+  row: number;
+  col: number;
+}
+
+/**
+ * The leading [n, n] of the matrix made of `blocks` (zero elsewhere), written once on the host: one pass over
+ * each block instead of a concat per recursion level and a `slice` (which copies its whole input on WASM) to
+ * cut the padding. The blocks are disposed.
+ */
+function fromBlocks(n: number, blocks: Placed[]): Tensor2D {
+  const out = new Float32Array(n * n);
+  for (const { block, row, col } of blocks) {
+    const [rows, cols] = block.shape;
+    const width = Math.min(cols, n - col);
+    if (width > 0 && row < n) {
+      const data = block.dataSync() as Float32Array;
+      for (let r = 0; r < Math.min(rows, n - row); r++) {
+        out.set(data.subarray(r * cols, r * cols + width), (row + r) * n + col);
+      }
+    }
+    block.dispose();
+  }
+  return tf.tensor2d(out, [n, n]);
 }
 
 /** [[a, b], [c, d]] as one matrix; the four are disposed. */
@@ -196,11 +217,21 @@ function assemble(a: Tensor2D, b: Tensor2D, c: Tensor2D, d: Tensor2D): Tensor2D 
 
 /** P = A^-1 by Schur complements (module notes); A (rows a multiple of the chunk) disposed when `own`. */
 function spdInverse(a: Tensor2D, offset: number, layout: Layout, own: boolean): Tensor2D {
+  const blocks = spdInverseBlocks(a, offset, layout, own);
+  return blocks.length === 1 ? (blocks[0] as Placed).block : assemble(...blocksOf(blocks));
+}
+
+function blocksOf(blocks: Placed[]): [Tensor2D, Tensor2D, Tensor2D, Tensor2D] {
+  return blocks.map((b) => b.block) as [Tensor2D, Tensor2D, Tensor2D, Tensor2D];
+}
+
+/** spdInverse as its four blocks P11, P12, P21, P22 placed (one block for a leaf). */
+function spdInverseBlocks(a: Tensor2D, offset: number, layout: Layout, own: boolean): Placed[] {
   const m = a.shape[0];
   if (m <= layout.leaf) {
     const p = tf.tensor2d(leafSpdInverse(a.dataSync(), m, offset), [m, m]);
     if (own) a.dispose();
-    return p;
+    return [{ block: p, row: 0, col: 0 }];
   }
   const [m1] = splitOf(m, layout.chunk);
   const [a11, a12, a21, a22] = quarters(a, m1, layout.chunk, own, true);
@@ -216,7 +247,12 @@ function spdInverse(a: Tensor2D, offset: number, layout: Layout, own: boolean): 
   const p12 = tf.transpose(p21) as Tensor2D;
   const p11 = symmetricSum(x, p12, w, 1, layout);
   w.dispose();
-  return assemble(p11, p12, p21, y);
+  return [
+    { block: p11, row: 0, col: 0 },
+    { block: p12, row: 0, col: m1 },
+    { block: p21, row: m1, col: 0 },
+    { block: y, row: m1, col: m1 },
+  ];
 }
 
 /** A Cholesky factor kept as its recursion tree: a leaf with its inverse, or two halves and the block below. */
@@ -268,28 +304,31 @@ function factorTree(a: Tensor2D, offset: number, layout: Layout, own: boolean): 
   return { size: m, first, below, second };
 }
 
-/** The lower factor of a tree as one matrix (the tree is disposed). */
-function lowerOf(f: Factor): Tensor2D {
+/** The blocks of a factor tree's L placed at `offset` (the leaves' inverses are disposed). */
+function lowerBlocks(f: Factor, offset: number, into: Placed[]): Placed[] {
   if ('lower' in f) {
     f.inverse.dispose();
-    return f.lower;
+    into.push({ block: f.lower, row: offset, col: offset });
+  } else {
+    lowerBlocks(f.first, offset, into);
+    into.push({ block: f.below, row: offset + f.first.size, col: offset });
+    lowerBlocks(f.second, offset + f.first.size, into);
   }
-  const k1 = f.first.size;
-  return assemble(lowerOf(f.first), tf.zeros([k1, f.size - k1]), f.below, lowerOf(f.second));
+  return into;
 }
 
-/** Runs `work` on A padded to a multiple of the chunk and returns the leading [n, n] of its result. */
+/** Runs `work` on A padded to a multiple of the chunk; the leading [n, n] of the blocks it returns. */
 function onPadded(
   a: Tensor2D,
   options: BlockedCholeskyOptions,
-  work: (padded: Tensor2D, layout: Layout) => Tensor2D,
+  work: (padded: Tensor2D, layout: Layout) => Placed[],
 ): Tensor2D {
   const layout = layoutOf(options);
   const n = checkSquare(a);
   return tf.tidy(() => {
     const padded = padWithIdentity(a, Math.ceil(n / layout.chunk) * layout.chunk);
     if (options.consumeInput) a.dispose();
-    return leading(work(padded, layout), n);
+    return fromBlocks(n, work(padded, layout));
   });
 }
 
@@ -300,7 +339,7 @@ function onPadded(
  * @example const l = blockedCholesky(tf.tensor2d([[4, 2], [2, 3]]), { blockSize: 1 }); // [[2, 0], [1, 1.414]]
  */
 export function blockedCholesky(a: Tensor2D, options: BlockedCholeskyOptions = {}): Tensor2D {
-  return onPadded(a, options, (padded, layout) => lowerOf(factorTree(padded, 0, layout, true)));
+  return onPadded(a, options, (padded, layout) => lowerBlocks(factorTree(padded, 0, layout, true), 0, []));
 }
 
 /**
@@ -311,5 +350,5 @@ export function blockedCholesky(a: Tensor2D, options: BlockedCholeskyOptions = {
  * @example const p = choleskyInverse(g, { blockSize: 128 }); // g p = I
  */
 export function choleskyInverse(a: Tensor2D, options: BlockedCholeskyOptions = {}): Tensor2D {
-  return onPadded(a, options, (padded, layout) => spdInverse(padded, 0, layout, true));
+  return onPadded(a, options, (padded, layout) => spdInverseBlocks(padded, 0, layout, true));
 }
