@@ -29,7 +29,8 @@ export function resolveLambda(lambda: number, userItems: CsrMatrix): number {
 
 /**
  * Refuses a catalogue above the item limit: EASE holds n^2 floats several times over and its fit costs about
- * 1.1 n^3 flops (the recursive inverse of `src/tf/cholesky-blocked.ts`), so the error names the limit, what the fit would need, and the alternatives.
+ * 1.1 n^3 flops (the recursive inverse of `src/tf/cholesky-blocked.ts`), so the error names the limit, what
+ * the fit would need, and the alternatives.
  */
 export function checkItemLimit(nItems: number, maxItems: number): void {
   if (nItems <= maxItems) return;
@@ -122,8 +123,8 @@ export function gramMatrix(userItems: CsrMatrix, lambda: number): Float32Array {
 }
 
 /**
- * B from G (consumed): P = G^-1 through the recursive block LDL^T inverse (`choleskyInverse`), then B = -P / diag(P) column-wise with a zero
- * diagonal. Returns B as a tensor [n, n] (row = history item, column = scored item).
+ * B from G (consumed): P = G^-1 through the recursive block LDL^T inverse (`choleskyInverse`), then
+ * B = -P / diag(P) column-wise with a zero diagonal. Returns B as a tensor [n, n] (row = history item, column = scored item).
  * @example const b = easeWeights(tf.tensor2d(gramMatrix(x, 200), [n, n]));
  */
 export function easeWeights(g: Tensor2D, blockSize?: number): Tensor2D {
