@@ -68,6 +68,7 @@ export interface WebBuildResult {
  */
 export async function buildWebPage(outDir: string = WEB_DIST): Promise<WebBuildResult> {
   const started = performance.now();
+  const startedAt = Date.now();
   const esbuild = await import('esbuild');
   const staging = `${outDir}.${process.pid}.tmp`;
   await rm(staging, { recursive: true, force: true });
@@ -112,6 +113,11 @@ export async function buildWebPage(outDir: string = WEB_DIST): Promise<WebBuildR
       path.join(staging, STAMP),
       `${JSON.stringify({ builtAt: new Date().toISOString(), bundleBytes })}\n`,
     );
+    // Another process (a second server, a parallel test) built it while we did: keep that one in place, so
+    // a server already reading it never sees the folder go.
+    const other = await stat(path.join(outDir, STAMP)).catch(() => null);
+    if (other && other.mtimeMs >= startedAt)
+      return { outDir, bundleBytes, seconds: (performance.now() - started) / 1000 };
     await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir).catch(async (error: unknown) => {
       // Another process (a second server, a parallel test) published its build first: keep that one.
