@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,7 @@ describe('the web page in headless Chromium against npm start (ml-latest-small, 
   let url = '';
   let chrome: HeadlessChromium;
   let shots = '';
+  let tokenFile = '';
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
@@ -114,6 +115,7 @@ describe('the web page in headless Chromium against npm start (ml-latest-small, 
     shots = SHOTS_TO_DOCS ? path.resolve('docs') : path.join(work.dir, 'shots');
     await mkdir(shots, { recursive: true });
     const env = baseEnv(work.dir);
+    tokenFile = path.join(work.dir, 'data', 'api-token');
     const server = await start(env);
     cleanups.unshift(async () => {
       server.child.kill('SIGTERM');
@@ -239,6 +241,24 @@ describe('the web page in headless Chromium against npm start (ml-latest-small, 
     const lists = await bothLists(page, '1');
     expect(await page.textContent('#backend')).toBe('wasm');
     expect(lists.browser).toEqual(lists.server);
+    expect(errors).toEqual([]);
+  }, 300_000);
+
+  it("with the API token and a new user (Settings), a star is stored through the API and the list is the user's", async () => {
+    const { page, errors } = await chrome.page({ width: 1280, height: 900 });
+    await page.goto(url);
+    await page.locator('.settings summary').click();
+    await page.fill('#token', (await readFile(tokenFile, 'utf8')).trim());
+    await page.getByRole('button', { name: 'Create a new user' }).click();
+    await page.waitForSelector('#account:has-text("stored for user")');
+    const user = Number(await page.inputValue('#user'));
+    expect(await page.textContent('#account')).toBe(`· ratings stored for user ${user}`);
+    await rateFromSearch(page, 'toy', 'Toy Story (1995)', 5);
+    await page.waitForSelector('#rec-list[data-picks="1"] li.movie');
+    const ratings = await call(`${url}/users/${user}/ratings`);
+    expect(ratings.body.ratings).toEqual([expect.objectContaining({ movieId: 1, rating: 5 })]);
+    const theirs = await call(`${url}/users/${user}/recommendations?k=10`);
+    expect(await idsOf(page, '#rec-list')).toEqual(theirs.body.movies.map((m: { id: number }) => m.id));
     expect(errors).toEqual([]);
   }, 300_000);
 });

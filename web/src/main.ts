@@ -31,6 +31,13 @@ const settings = {
 };
 const accountMode = (): boolean => settings.token !== '' && settings.user !== null;
 
+/** Says in the Settings summary where ratings go. */
+function showAccount(): void {
+  byId('account').textContent = accountMode()
+    ? `· ratings stored for user ${settings.user}`
+    : '· ratings stay in this page';
+}
+
 const actions: MovieActions = {
   starsOf: (id) => rated.get(id)?.stars ?? 0,
   rate: (movie, stars) => void rate(movie, stars),
@@ -232,7 +239,7 @@ function wireControls(): void {
     event.preventDefault();
     localStorage.setItem(STORAGE.token, token.value.trim());
     localStorage.setItem(STORAGE.user, user.value.trim());
-    status(accountMode() ? `Ratings are stored for user ${settings.user}.` : 'Ratings stay in this page.');
+    showAccount();
     void refresh();
   });
   byId('new-user').addEventListener('click', () => {
@@ -247,6 +254,7 @@ function wireControls(): void {
 
 wireSearch();
 wireControls();
+showAccount();
 renderPicks();
 void loadStarters().catch(showError);
 void refresh();
