@@ -18,6 +18,15 @@
  * cutting); the matrix is padded to a multiple of the chunk (32, or the block size when smaller) with an
  * identity block, which leaves L and P unchanged on the original rows and columns.
  */
+import {
+  assemble,
+  fromBlocks,
+  padWithIdentity,
+  quarters,
+  takeBlock,
+  takeRows,
+  type Placed,
+} from './cholesky-blocks.js';
 import { leafCholesky, leafLowerInverse, leafSpdInverse } from './cholesky-leaf.js';
 import { tf, type Tensor2D } from './tf.js';
 
@@ -67,52 +76,6 @@ function checkSquare(a: Tensor2D): number {
 function splitOf(m: number, chunk: number): [number, number] {
   const m1 = chunk * Math.floor(m / chunk / 2);
   return [m1, m - m1];
-}
-
-/** Rows r0..r0+rows of x, whole, through gatherND. */
-function takeRows(x: Tensor2D, r0: number, rows: number): Tensor2D {
-  const indices = Int32Array.from({ length: rows }, (_, i) => r0 + i);
-  return tf.tidy(() => tf.gatherND(x, tf.tensor2d(indices, [rows, 1], 'int32')) as Tensor2D);
-}
-
-/** x[r0 : r0+rows, c0 : c0+cols] where c0, cols and x's width are multiples of `chunk`: pieces gathered. */
-function takeBlock(x: Tensor2D, r0: number, rows: number, c0: number, cols: number, chunk: number): Tensor2D {
-  if (c0 === 0 && cols === x.shape[1]) return takeRows(x, r0, rows);
-  const perRow = x.shape[1] / chunk;
-  const pieces = cols / chunk;
-  const indices = new Int32Array(rows * pieces);
-  for (let r = 0, p = 0; r < rows; r++) {
-    const first = (r0 + r) * perRow + c0 / chunk;
-    for (let c = 0; c < pieces; c++, p++) indices[p] = first + c;
-  }
-  return tf.tidy(() => {
-    const view = tf.reshape(x, [x.shape[0] * perRow, chunk]);
-    const taken = tf.gatherND(view, tf.tensor2d(indices, [indices.length, 1], 'int32'));
-    return tf.reshape(taken, [rows, cols]) as Tensor2D;
-  });
-}
-
-/**
- * Blocks of a square x split at m1: [x11, x12, x21, x22], x21 left out (null) unless `lowerLeft`; x itself is
- * disposed when `own`.
- */
-function quarters(
-  x: Tensor2D,
-  m1: number,
-  chunk: number,
-  own: boolean,
-  lowerLeft: boolean,
-): [Tensor2D, Tensor2D, Tensor2D | null, Tensor2D] {
-  const m = x.shape[0];
-  const m2 = m - m1;
-  const blocks: [Tensor2D, Tensor2D, Tensor2D | null, Tensor2D] = [
-    takeBlock(x, 0, m1, 0, m1, chunk),
-    takeBlock(x, 0, m1, m1, m2, chunk),
-    lowerLeft ? takeBlock(x, m1, m2, 0, m1, chunk) : null,
-    takeBlock(x, m1, m2, m1, m2, chunk),
-  ];
-  if (own) x.dispose();
-  return blocks;
 }
 
 /**
@@ -165,54 +128,6 @@ function symmetricSum(c: Tensor2D, l: Tensor2D, r: Tensor2D, sign: 1 | -1, layou
   const s22 = symmetricSum(c22, l2, r2, sign, layout);
   tf.dispose([l1, l2, r1, r2]);
   return assemble(s11, tf.transpose(s21), s21, s22);
-}
-
-/** x padded to [size, size] with an identity block on the new rows and columns. */
-function padWithIdentity(x: Tensor2D, size: number): Tensor2D {
-  const n = x.shape[0];
-  if (size === n) return tf.clone(x);
-  const extra = size - n;
-  return tf.tidy(() =>
-    tf.concat([tf.concat([x, tf.zeros([n, extra])], 1), tf.concat([tf.zeros([extra, n]), tf.eye(extra)], 1)]),
-  ) as Tensor2D;
-}
-
-/** A block of a matrix and where its top-left corner goes. */
-interface Placed {
-  block: Tensor2D;
-  row: number;
-  col: number;
-}
-
-/**
- * The leading [n, n] of the matrix made of `blocks` (zero elsewhere), written once on the host: one pass over
- * each block instead of a concat per recursion level and a `slice` (which copies its whole input on WASM) to
- * cut the padding. The blocks are disposed.
- */
-function fromBlocks(n: number, blocks: Placed[]): Tensor2D {
-  const out = new Float32Array(n * n);
-  for (const { block, row, col } of blocks) {
-    const [rows, cols] = block.shape;
-    const width = Math.min(cols, n - col);
-    if (width > 0 && row < n) {
-      const data = block.dataSync() as Float32Array;
-      for (let r = 0; r < Math.min(rows, n - row); r++) {
-        out.set(data.subarray(r * cols, r * cols + width), (row + r) * n + col);
-      }
-    }
-    block.dispose();
-  }
-  return tf.tensor2d(out, [n, n]);
-}
-
-/** [[a, b], [c, d]] as one matrix; the four are disposed. */
-function assemble(a: Tensor2D, b: Tensor2D, c: Tensor2D, d: Tensor2D): Tensor2D {
-  const top = tf.concat([a, b], 1);
-  const bottom = tf.concat([c, d], 1);
-  tf.dispose([a, b, c, d]);
-  const out = tf.concat([top, bottom], 0) as Tensor2D;
-  tf.dispose([top, bottom]);
-  return out;
 }
 
 /** P = A^-1 by Schur complements (module notes); A (rows a multiple of the chunk) disposed when `own`. */
