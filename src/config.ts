@@ -50,6 +50,11 @@ const schema = z.object({
 export type Config = Omit<z.infer<typeof schema>, 'model' | 'cacheDir'> & {
   model: ModelKind;
   cacheDir: string;
+  /**
+   * A local folder for what only this machine keeps (the generated API token): the data dir, or `./data`
+   * when the data dir is gs:// (a token must never be written to a folder literally named `gs:`).
+   */
+  localStateDir: string;
 };
 
 /**
@@ -119,6 +124,7 @@ export function loadConfig(
       config.cacheDir ??
       (remote ? path.join(os.tmpdir(), 'recsys-cache') : path.join(config.dataDir, 'cache')),
     pgliteDir: config.pgliteDir ?? path.join(remote ? './data' : config.dataDir, 'pglite'),
+    localStateDir: remote ? './data' : config.dataDir,
   };
 }
 

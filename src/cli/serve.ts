@@ -89,7 +89,7 @@ export function register(program: Command): void {
     const { flags, config, logger } = parseServeFlags(raw);
     const token = await resolveApiToken({
       configured: config.apiToken,
-      dataDir: config.dataDir,
+      dataDir: config.localStateDir,
       generate: false,
     });
     if (token.token === undefined) {

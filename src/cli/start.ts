@@ -68,7 +68,7 @@ export function register(program: Command): void {
       await ensureModel(config, tables, hyperparameters, logger, onProgress);
       const token = await resolveApiToken({
         configured: config.apiToken,
-        dataDir: config.dataDir,
+        dataDir: config.localStateDir,
         generate: true,
       });
       logger.info('[4/4] serve', {

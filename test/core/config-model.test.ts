@@ -25,3 +25,11 @@ it('keeps ALS for the catalogues above the item limit, and an explicit RECSYS_MO
   expect(loadConfig({}, { model: 'itemknn' }).model).toBe('itemknn');
   expect(() => loadConfig({ RECSYS_MODEL: 'svd' })).toThrow(ConfigError);
 });
+
+// Pins a bug: with RECSYS_DATA_DIR=gs://..., `recsys start` wrote its generated API token to a local folder
+// literally named `gs:/bucket/...`. Local-only state now goes to a local folder.
+it('keeps local-only state (the generated API token) in a local folder when the data dir is gs://', () => {
+  expect(loadConfig({ RECSYS_DATA_DIR: 'gs://bucket/recsys' }).localStateDir).toBe('./data');
+  expect(loadConfig({ RECSYS_DATA_DIR: '/srv/recsys' }).localStateDir).toBe('/srv/recsys');
+  expect(loadConfig({}).localStateDir).toBe('./data');
+});
