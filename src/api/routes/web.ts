@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from '../zod.js';
-import { NotFoundError } from '../../core/errors.js';
+import { AppError, NotFoundError } from '../../core/errors.js';
 import { MODEL_KINDS, type ModelKind } from '../../core/types.js';
 import {
   MANIFEST_JSON,
@@ -55,6 +55,13 @@ const webModel = z.object({
   training: z.record(z.unknown()).nullable(),
 });
 
+/** Bytes of the files the page would download for a model (state and titles). */
+function pageBytes(manifest: ArtifactManifest): number {
+  return Object.entries(manifest.files)
+    .filter(([name]) => PAGE_FILE.test(name))
+    .reduce((sum, [, file]) => sum + file.bytes, 0);
+}
+
 function why(kind: string, bytes: number, max: number): string {
   const mb = (n: number): string => `${Math.round(n / 1e6)} MB`;
   const dense = kind === 'ease' ? ' (EASE keeps a dense movies x movies matrix)' : '';
@@ -86,7 +93,11 @@ export function webRoutes(options: WebPageOptions): AnyRouteSpec[] {
       const files = new Map<string, Buffer>();
       for (const name of await readdir(dir)) files.set(name, await readFile(path.join(dir, name)));
       return files;
-    })());
+    })().catch((error: unknown) => {
+      // A read that failed (a build replacing the folder at that moment) is retried by the next request.
+      built = undefined;
+      throw error;
+    }));
   const pageFile = async (name: string): Promise<Reply<Buffer | string>> => {
     const { page } = options;
     if ('unavailable' in page)
@@ -123,9 +134,7 @@ export function webRoutes(options: WebPageOptions): AnyRouteSpec[] {
           const version = await readCurrentPointer(store, kind);
           if (version === null) continue;
           const manifest = await manifestOf(kind, version);
-          const bytes = Object.entries(manifest.files)
-            .filter(([name]) => PAGE_FILE.test(name))
-            .reduce((sum, [, file]) => sum + file.bytes, 0);
+          const bytes = pageBytes(manifest);
           const offered = bytes <= max;
           models.push({
             kind,
@@ -160,10 +169,14 @@ export function webRoutes(options: WebPageOptions): AnyRouteSpec[] {
           throw new NotFoundError('artifact', `${params.kind}/${params.version}`);
         });
         if (!manifest.files[params.file]) throw new NotFoundError('artifact file', params.file);
-        const bytes = Buffer.from(await store.read(`${params.kind}/${params.version}/${params.file}`));
+        // What /web/models does not offer is not served either: a state of hundreds of MB (EASE on a large
+        // catalogue) would be read into the server's memory for a request nobody authenticated.
+        const bytes = pageBytes(manifest);
+        if (bytes > max) throw new AppError('NOT_SUPPORTED', why(params.kind, bytes, max), { status: 403 });
+        const file = Buffer.from(await store.read(`${params.kind}/${params.version}/${params.file}`));
         const type = TYPES[path.extname(params.file)] ?? TYPES['.bin'];
         // A version's files never change (a new training writes a new version).
-        return new Reply(200, bytes, type, { 'Cache-Control': 'public, max-age=31536000, immutable' });
+        return new Reply(200, file, type, { 'Cache-Control': 'public, max-age=31536000, immutable' });
       },
     }),
     defineRoute({
