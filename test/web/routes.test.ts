@@ -142,7 +142,9 @@ describe('web routes', () => {
       expect(body.models[0]).toMatchObject({ kind: TEST_MODEL, served: false, offered: false });
       expect(body.models[0].reason).toMatch(/its state is \d+ MB, above the page's limit of 0 MB/);
       // Nor are its files served (they would be read whole into the server's memory).
-      const file = await call(`${server.url}/web/artifacts/${TEST_MODEL}/${body.models[0].version}/state.json`);
+      const file = await call(
+        `${server.url}/web/artifacts/${TEST_MODEL}/${body.models[0].version}/state.json`,
+      );
       expect(file.status).toBe(403);
       expect(JSON.stringify(file.body)).toContain("above the page's limit");
     } finally {
