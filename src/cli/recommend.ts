@@ -70,6 +70,8 @@ export function registerRecommendCommand(program: Command): void {
         throw new ValidationError('--k', `must be at most ${MAX_K} with --like`);
       if (options.all && options.out === undefined)
         throw new ValidationError('--out', 'is required with --all');
+      if (options.all && options.diversity !== 0)
+        throw new ValidationError('--diversity', 'applies to --user and --like, not to --all');
       const { config, logger } = cliSetup({ model: options.model });
       const { loaded } = await loadArtifactForCli(config, logger, config.model, options.version);
       try {

@@ -3,6 +3,7 @@
  * `GET /recommendations` answers for the same picks (same artifact; the API over a database seeded from the
  * same ml-100k data).
  */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiServer } from '../../src/api/serve.js';
 import { EXIT_CODES } from '../../src/core/errors.js';
@@ -66,6 +67,20 @@ describe('recsys recommend --like', () => {
     const genre = await runCli(['recommend', '--genres', 'Nope'], env);
     expect(genre.code).toBe(EXIT_CODES.VALIDATION);
     expect(genre.stderr).toContain('--genres');
+    // --all does not re-rank: a --diversity there is refused rather than ignored.
+    const all = await runCli(
+      [
+        'recommend',
+        '--all',
+        '--out',
+        path.join(env.RECSYS_ARTIFACTS as string, 'unused.jsonl'),
+        '--diversity',
+        '0.5',
+      ],
+      env,
+    );
+    expect(all.code).toBe(EXIT_CODES.VALIDATION);
+    expect(all.stderr).toContain('--diversity');
   });
 
   it('--diversity re-ranks --user the way the route does', async () => {
