@@ -4,6 +4,7 @@
  * `web/index.html`, `web/style.css` and TF.js's WASM binaries, into `dist/web/`. `npm run build` runs it, and
  * `recsys serve`/`start` run it when the built page is missing or older than its sources.
  */
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -70,7 +71,8 @@ export async function buildWebPage(outDir: string = WEB_DIST): Promise<WebBuildR
   const started = performance.now();
   const startedAt = Date.now();
   const esbuild = await import('esbuild');
-  const staging = `${outDir}.${process.pid}.tmp`;
+  // Unique per build, not per process: two servers started at once in one process build side by side.
+  const staging = `${outDir}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   try {
