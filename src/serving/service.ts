@@ -179,13 +179,21 @@ export function createRecommendationService(options: RecommendationServiceOption
     loadedAt: m.loadedAt.toISOString(),
   });
 
+  // Movies posted through this service. A reload whose read of the movies table began before such a post
+  // committed would otherwise drop the new movie from the catalogue (404s) until the next reload.
+  const createdHere = new Map<number, CatalogMovie>();
+  // Posts of new movies run one at a time, so two posts of one title cannot both pass the duplicate check.
+  let movieWrites: Promise<unknown> = Promise.resolve();
+
   async function refreshCatalog(minRating: number | 'none'): Promise<void> {
     const [movies, counts] = await Promise.all([
       data.movies(),
       data.positiveCounts(minRating === 'none' ? Number.NEGATIVE_INFINITY : minRating),
     ]);
     const ranked = createPopularityRanking(counts);
-    catalog = createCatalog(movies, ranked.countOf);
+    const read = new Set(movies.map((m) => m.id));
+    const missed = [...createdHere.values()].filter((m) => !read.has(m.id));
+    catalog = createCatalog(missed.length > 0 ? [...movies, ...missed] : movies, ranked.countOf);
     popularity = ranked;
   }
 
@@ -229,6 +237,22 @@ export function createRecommendationService(options: RecommendationServiceOption
     const previous = slot.swap(next);
     logger.info('model loaded', { kind: next.kind, version, previous: previous?.version ?? null });
     return { changed: true, previous: previous?.version ?? null, model: describe(next) };
+  }
+
+  async function addMovie(movie: NewMovie): Promise<CatalogMovie> {
+    const title = movie.title.trim();
+    if (title === '') throw new ValidationError('title', 'must not be empty');
+    if (movie.genres.length === 0) throw new ValidationError('genres', 'give at least one genre');
+    const genres = checkGenres(movie.genres, catalog);
+    const key = title.toLowerCase();
+    const same = catalog.all().find((m) => m.title.trim().toLowerCase() === key);
+    if (same) throw new ValidationError('title', `movie ${same.id} already has the title "${same.title}"`);
+    const created = await data.createMovie({ title, genre: genres.join('|'), year: movie.year ?? null });
+    createdHere.set(created.id, created);
+    catalog = createCatalog([...catalog.all(), created], popularity.countOf);
+    epoch += 1;
+    logger.info('movie added', { id: created.id, genre: created.genre });
+    return created;
   }
 
   const service: RecommendationService = {
@@ -300,19 +324,10 @@ export function createRecommendationService(options: RecommendationServiceOption
 
     genres: () => [...catalog.genreCounts()].map(([name, count]) => ({ name, count })),
 
-    async createMovie(movie) {
-      const title = movie.title.trim();
-      if (title === '') throw new ValidationError('title', 'must not be empty');
-      if (movie.genres.length === 0) throw new ValidationError('genres', 'give at least one genre');
-      const genres = checkGenres(movie.genres, catalog);
-      const key = title.toLowerCase();
-      const same = catalog.all().find((m) => m.title.trim().toLowerCase() === key);
-      if (same) throw new ValidationError('title', `movie ${same.id} already has the title "${same.title}"`);
-      const created = await data.createMovie({ title, genre: genres.join('|'), year: movie.year ?? null });
-      catalog = createCatalog([...catalog.all(), created], popularity.countOf);
-      epoch += 1;
-      logger.info('movie added', { id: created.id, genre: created.genre });
-      return created;
+    createMovie(movie) {
+      const run = movieWrites.catch(() => undefined).then(() => addMovie(movie));
+      movieWrites = run;
+      return run;
     },
 
     async ratingsOf(userId) {

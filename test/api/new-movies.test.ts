@@ -189,4 +189,16 @@ describeEachEngine('new movies: POST /movies and serving them before the next tr
     // A fan who rated it never gets it back.
     expect(ids((await call(`${url}/users/${fans[0]}/recommendations?k=100`)).body)).not.toContain(id);
   });
+
+  // Pins a race the review found: two posts of one title at once both passed the duplicate check.
+  it('two posts of one new title at once store it once: one 201, one 400 naming the title', async () => {
+    const before = await movieCount();
+    const body = { title: 'Twice Told (2032)', genres: ['Drama'] };
+    const answers = await Promise.all(
+      [0, 1].map(() => call(`${url}/movies`, { method: 'POST', token: TOKEN, body })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 400]);
+    expect(answers.find((a) => a.status === 400)?.body.error.field).toBe('title');
+    expect(await movieCount()).toBe(before + 1);
+  });
 });
