@@ -259,6 +259,14 @@ describe('the web page in headless Chromium against npm start (ml-latest-small, 
     expect(ratings.body.ratings).toEqual([expect.objectContaining({ movieId: 1, rating: 5 })]);
     const theirs = await call(`${url}/users/${user}/recommendations?k=10`);
     expect(await idsOf(page, '#rec-list')).toEqual(theirs.body.movies.map((m: { id: number }) => m.id));
+    // A stored rating cannot be removed in the page (the API has no delete): no remove button, so the page
+    // and the user's list cannot disagree.
+    await expect(page.locator('#picks li[data-id="1"] button.remove').count()).resolves.toBe(0);
+    // A new visit with the same settings shows the stored ratings and the user's list.
+    await page.reload();
+    await page.waitForSelector('#picks li[data-id="1"]');
+    await page.waitForSelector('#rec-list[data-picks="1"] li.movie');
+    expect(await idsOf(page, '#rec-list')).toEqual(theirs.body.movies.map((m: { id: number }) => m.id));
     expect(errors).toEqual([]);
   }, 300_000);
 });

@@ -83,6 +83,12 @@ export const api = {
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: '{}',
     }),
+  movie: (id: number) => request<Movie>(`/movies/${id}`),
+  /** A user's stored ratings, newest first. */
+  ratings: (userId: number, limit: number) =>
+    request<{ ratings: { movieId: number; rating: number | null }[] }>(
+      `/users/${userId}/ratings?limit=${limit}`,
+    ),
   genres: () => request<{ genres: { name: string; movies?: number }[] | string[] }>('/genres'),
   webModels: () => request<WebModels>('/web/models'),
 };

@@ -51,7 +51,11 @@ export async function renderInBrowser(
   stale: () => boolean,
 ): Promise<void> {
   await ensureBackend();
-  catalogue ??= api.webModels();
+  // A failed load is forgotten, so the next refresh tries again instead of failing until a page reload.
+  catalogue ??= api.webModels().catch((error: unknown) => {
+    catalogue = undefined;
+    throw error;
+  });
   const { models } = await catalogue;
   const container = byId('browser-models');
   if (container.childElementCount !== models.length) {
@@ -82,12 +86,16 @@ export async function renderInBrowser(
         let promise = loaded.get(entry.kind);
         if (!promise) {
           list.replaceChildren(el('li', `Loading ${megabytes(entry.bytes)}…`, 'note'));
-          promise = loadBrowserModel(entry);
+          promise = loadBrowserModel(entry).catch((error: unknown) => {
+            loaded.delete(entry.kind);
+            throw error;
+          });
           loaded.set(entry.kind, promise);
         }
         const model = await promise;
         const started = performance.now();
-        const ids = (await rankInPage(model, picks, k + hidden.size, diversity)).filter(
+        // As deep as the API answers (k <= 100), so the page's list is the route's.
+        const ids = (await rankInPage(model, picks, Math.min(100, k + hidden.size), diversity)).filter(
           (id) => !hidden.has(id),
         );
         if (stale()) return;

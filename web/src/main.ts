@@ -9,6 +9,10 @@ import { syncStars } from './stars.js';
 import { byId, el, fillList, genreText, type MovieActions } from './view.js';
 
 const K = 10;
+/** The cold-start route folds in at most 50 picks: the page sends the most recent 50. */
+const MAX_PICKS = 50;
+/** The deepest list the API answers. */
+const MAX_K = 100;
 /** Stars at or above which a rating is a pick the cold-start route folds in (the training threshold). */
 const LIKED = 4;
 const STARTER_GENRES = ['Animation', 'Comedy', 'Action', 'Sci-Fi', 'Drama', 'Romance'];
@@ -16,6 +20,8 @@ const STARTERS_PER_GENRE = 4;
 const STORAGE = { token: 'recsys.token', user: 'recsys.user' };
 
 const rated = new Map<number, { movie: Movie; stars: number }>();
+/** Ratings stored through the API (account mode): they can be changed, not removed (the API has no delete). */
+const stored = new Set<number>();
 let mode: 'server' | 'browser' = 'server';
 let diversity = 0;
 let generation = 0;
@@ -55,11 +61,20 @@ function showError(error: unknown): void {
   box.hidden = message === '';
 }
 
-const liked = (): number[] => [...rated.values()].filter((r) => r.stars >= LIKED).map((r) => r.movie.id);
+const liked = (): number[] =>
+  [...rated.values()]
+    .filter((r) => r.stars >= LIKED)
+    .map((r) => r.movie.id)
+    .slice(-MAX_PICKS);
 const disliked = (): Set<number> =>
   new Set([...rated.values()].filter((r) => r.stars < LIKED).map((r) => r.movie.id));
 
 async function rate(movie: Movie, stars: number): Promise<void> {
+  if (stars === 0 && accountMode() && stored.has(movie.id)) {
+    syncStars(document, movie.id, rated.get(movie.id)?.stars ?? 0);
+    showError(`Your rating of ${movie.title} is stored: change its stars instead (the API has no delete).`);
+    return;
+  }
   if (stars === 0) rated.delete(movie.id);
   else rated.set(movie.id, { movie, stars });
   syncStars(document, movie.id, stars);
@@ -67,6 +82,8 @@ async function rate(movie: Movie, stars: number): Promise<void> {
   if (accountMode() && stars > 0) {
     try {
       await api.rate(settings.user as number, movie.id, stars, settings.token);
+      stored.add(movie.id);
+      renderPicks();
     } catch (error) {
       showError(error);
       return;
@@ -81,11 +98,14 @@ function renderPicks(): void {
     ...[...rated.values()].map(({ movie, stars }) => {
       const row = el('li', '', 'pick');
       row.dataset.id = String(movie.id);
-      const remove = el('button', '×', 'remove');
-      remove.type = 'button';
-      remove.setAttribute('aria-label', `Remove ${movie.title}`);
-      remove.addEventListener('click', () => void rate(movie, 0));
-      row.append(el('span', `${movie.title} `), el('span', '★'.repeat(stars), 'pick-stars'), remove);
+      row.append(el('span', `${movie.title} `), el('span', '★'.repeat(stars), 'pick-stars'));
+      if (!(accountMode() && stored.has(movie.id))) {
+        const remove = el('button', '×', 'remove');
+        remove.type = 'button';
+        remove.setAttribute('aria-label', `Remove ${movie.title}`);
+        remove.addEventListener('click', () => void rate(movie, 0));
+        row.append(remove);
+      }
       return row;
     }),
   );
@@ -110,7 +130,7 @@ async function refresh(): Promise<void> {
     if (mode === 'server') {
       const answer = accountMode()
         ? await api.userRecommendations(settings.user as number, K, diversity)
-        : await api.coldStart({ movies: picks, k: K + hidden.size, diversity });
+        : await api.coldStart({ movies: picks, k: Math.min(MAX_K, K + hidden.size), diversity });
       if (stale()) return;
       const list = byId('rec-list');
       fillList(list, answer.movies.filter((m) => !hidden.has(m.id)).slice(0, K), actions);
@@ -153,6 +173,12 @@ async function loadStarters(): Promise<void> {
       ),
     ),
   );
+  if (groups.every((g) => g === null)) {
+    container.replaceChildren(
+      el('p', 'No well-known movies to show yet: the API has no model loaded.', 'note'),
+    );
+    return;
+  }
   // Each movie once, in the first group that has it: the most rated of a genre are often the same few films.
   const shown = new Set<number>();
   container.replaceChildren(
@@ -240,7 +266,7 @@ function wireControls(): void {
     localStorage.setItem(STORAGE.token, token.value.trim());
     localStorage.setItem(STORAGE.user, user.value.trim());
     showAccount();
-    void refresh();
+    void reloadAccount();
   });
   byId('new-user').addEventListener('click', () => {
     const value = token.value.trim();
@@ -252,9 +278,42 @@ function wireControls(): void {
   });
 }
 
+/** In account mode, shows the user's stored ratings (the newest 50) as the page's ratings. */
+async function loadStoredRatings(): Promise<void> {
+  rated.clear();
+  stored.clear();
+  if (accountMode()) {
+    const { ratings } = await api.ratings(settings.user as number, MAX_PICKS);
+    const movies = await Promise.all(ratings.map((r) => api.movie(r.movieId)));
+    // Oldest first, as the page adds ratings: the newest are the last picks kept.
+    for (let i = ratings.length - 1; i >= 0; i--) {
+      const rating = ratings[i];
+      const movie = movies[i];
+      if (!rating || !movie) continue;
+      stored.add(rating.movieId);
+      rated.set(rating.movieId, {
+        movie,
+        stars: rating.rating === null ? 5 : Math.max(1, Math.floor(rating.rating)),
+      });
+    }
+  }
+  renderPicks();
+  for (const [id, { stars }] of rated) syncStars(document, id, stars);
+}
+
+/** After the account changed: its stored ratings, then its recommendations. */
+async function reloadAccount(): Promise<void> {
+  try {
+    await loadStoredRatings();
+  } catch (error) {
+    showError(error);
+  }
+  await refresh();
+}
+
 wireSearch();
 wireControls();
 showAccount();
 renderPicks();
 void loadStarters().catch(showError);
-void refresh();
+void reloadAccount();

@@ -106,7 +106,9 @@ export function webRoutes(options: WebPageOptions): AnyRouteSpec[] {
     const type = TYPES[path.extname(name)];
     if (!bytes || !type) throw new NotFoundError('file', name);
     return new Reply(200, bytes, type, {
-      'Cache-Control': name === 'index.html' ? 'no-cache' : 'public, max-age=300',
+      // Revalidated every time: the page's script and styles keep their names across builds, so a cached
+      // app.js could otherwise run against a newer index.html.
+      'Cache-Control': 'no-cache',
     });
   };
 
