@@ -83,6 +83,17 @@ describeEachBackend('topKExcluding', () => {
     expect(leaked).toBe(0);
     expect(Array.from(top.ids)).toEqual([2, 3]);
   });
+
+  // Pins a bug: the CPU backend's tensorScatterUpdate (tfjs 4.22) writes into its input, so masking changed
+  // the caller's scores (and the typed array they were made from).
+  it("leaves the caller's scores and their typed array unchanged", async () => {
+    const values = Float32Array.of(5, 4, 3, 2, 1);
+    const scores = tf.tensor2d(values, [1, 5]);
+    await topKExcluding(scores, 2, { csr: buildCsr(1, 5, Int32Array.of(0, 0), Int32Array.of(0, 3)) });
+    expect(Array.from(await scores.data())).toEqual([5, 4, 3, 2, 1]);
+    scores.dispose();
+    expect(Array.from(values)).toEqual([5, 4, 3, 2, 1]);
+  });
 });
 
 describeEachBackend('scoreTopK', () => {
