@@ -124,7 +124,7 @@ function maskExcluded(scores: Tensor2D, exclusions: readonly Exclusion[], rowOff
   return tf.tidy(() => {
     // The CPU backend's tensorScatterUpdate (tfjs 4.22) writes into its input: scatter into a copy there, so
     // the caller's scores (and a typed array they were made from) stay as they were.
-    const target = tf.getBackend() === 'cpu' ? tf.mul(scores, 1) : scores;
+    const target = tf.getBackend() === 'cpu' ? tf.mul<Tensor2D>(scores, 1) : scores;
     return tf.tensorScatterUpdate(
       target,
       tf.tensor2d(cells, [count, 2], 'int32'),
