@@ -24,3 +24,24 @@ export function requireId(value: number, field: string): number {
   }
   return value;
 }
+
+/**
+ * Runs `insert` (an `INSERT ... SELECT COALESCE(MAX(id), 0) + 1 ... RETURNING` of one row) until it does not
+ * collide: two concurrent creates can pick the same next id, and the loser's primary-key violation retries.
+ * ConflictError after 6 collisions in a row.
+ * @example const row = await insertWithNextId('movie', () => db.query(sql, values).then(([r]) => r));
+ */
+export async function insertWithNextId<T>(what: string, insert: () => Promise<T | undefined>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const row = await insert();
+      if (!row) throw new Error('INSERT ... RETURNING gave no row');
+      return row;
+    } catch (error) {
+      const unique = prismaErrorCode(error) === 'P2002' || (error as { code?: string }).code === '23505';
+      if (!unique) throw error;
+      if (attempt >= 5)
+        throw new ConflictError(`could not allocate a ${what} id: too many concurrent creates`);
+    }
+  }
+}

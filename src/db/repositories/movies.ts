@@ -1,6 +1,6 @@
 import { ValidationError } from '../../core/errors.js';
 import type { Database } from '../client.js';
-import { ConflictError, prismaErrorCode, requireId } from './errors.js';
+import { insertWithNextId, requireId } from './errors.js';
 import type { MovieRecord } from './types.js';
 
 export interface MoviesRepository {
@@ -58,24 +58,15 @@ export function createMoviesRepository(db: Database): MoviesRepository {
       if (movie.title.trim() === '') throw new ValidationError('title', 'must not be empty');
       if (movie.year !== null && !(Number.isInteger(movie.year) && movie.year >= 1800 && movie.year <= 2200))
         throw new ValidationError('year', `must be a whole number from 1800 to 2200, got ${movie.year}`);
-      // Two concurrent creates can pick the same next id; the loser's primary key violation retries.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const [row] = await db.query<MovieRecord & Record<string, unknown>>(
-            `INSERT INTO movies (id, title, year, genres)
+      return insertWithNextId('movie', async () => {
+        const [row] = await db.query<MovieRecord & Record<string, unknown>>(
+          `INSERT INTO movies (id, title, year, genres)
              SELECT COALESCE(MAX(id), 0) + 1, $1, $2::int, $3 FROM movies
              RETURNING id, title, year, genres`,
-            [movie.title, movie.year, movie.genres],
-          );
-          if (!row) throw new Error('INSERT ... RETURNING gave no row');
-          return row;
-        } catch (error) {
-          const unique = prismaErrorCode(error) === 'P2002' || (error as { code?: string }).code === '23505';
-          if (!unique) throw error;
-          if (attempt >= 5)
-            throw new ConflictError('could not allocate a movie id: too many concurrent creates');
-        }
-      }
+          [movie.title, movie.year, movie.genres],
+        );
+        return row;
+      });
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Database } from '../client.js';
-import { ConflictError, prismaErrorCode, requireId } from './errors.js';
+import { insertWithNextId, requireId } from './errors.js';
 import type { UserRecord } from './types.js';
 
 export type NewUser = Partial<Omit<UserRecord, 'id'>>;
@@ -30,24 +30,15 @@ export function createUsersRepository(db: Database): UsersRepository {
         attributes.occupation ?? null,
         attributes.zip ?? null,
       ];
-      // Two concurrent creates can pick the same next id; the loser's primary key violation retries.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const [row] = await db.query<UserRecord & Record<string, unknown>>(
-            `INSERT INTO users (id, gender, age, occupation, zip)
+      return insertWithNextId('user', async () => {
+        const [row] = await db.query<UserRecord & Record<string, unknown>>(
+          `INSERT INTO users (id, gender, age, occupation, zip)
              SELECT COALESCE(MAX(id), 0) + 1, $1, $2::int, $3, $4 FROM users
              RETURNING id, gender, age, occupation, zip`,
-            values,
-          );
-          if (!row) throw new Error('INSERT ... RETURNING gave no row');
-          return row;
-        } catch (error) {
-          const unique = prismaErrorCode(error) === 'P2002' || (error as { code?: string }).code === '23505';
-          if (!unique) throw error;
-          if (attempt >= 5)
-            throw new ConflictError('could not allocate a user id: too many concurrent creates');
-        }
-      }
+          values,
+        );
+        return row;
+      });
     },
     count: () => db.prisma.user.count(),
   };
