@@ -27,10 +27,9 @@ import type { ProgressListener } from '../core/progress.js';
 import { emptyTopK, type ModelKind, type TopK } from '../core/types.js';
 import type { DatasetTables } from '../data/schema.js';
 import type { CsrMatrix } from '../dataset/types.js';
-import { getModelFactory } from '../models/registry.js';
 import type { Recommender, UserHistory } from '../models/types.js';
-import { evaluateRecommender, prepareEvaluation, rowsOf, type PreparedEvaluation } from './evaluator.js';
-import { fitFallback } from './experiment.js';
+import { prepareEvaluation, rowsOf, type PreparedEvaluation } from './evaluator.js';
+import { fitFallback, fitModel } from './experiment.js';
 import { ndcgAtK, recallAtK } from './metrics.js';
 import { splitForProtocol, type ProtocolName } from './protocol.js';
 
@@ -230,19 +229,15 @@ export async function runColdStartExperiment(options: ColdStartExperimentOptions
   const fallback = await fitFallback(prepared);
   try {
     for (const kind of options.models) {
-      const factory = getModelFactory(kind);
-      const model = factory.create(factory.parseHyperparameters(options.hyperparameters?.[kind] ?? {}));
+      // Early stopping as in `recsys evaluate`: NDCG@100 on the validation slice per epoch.
+      const { model, fitSeconds } = await fitModel(
+        kind,
+        options.hyperparameters?.[kind] ?? {},
+        prepared,
+        fallback,
+        { onProgress: options.onProgress, signal: options.signal, validation },
+      );
       try {
-        const started = performance.now();
-        // Early stopping as in `recsys evaluate` (experiment.ts): NDCG@100 on the validation slice per epoch.
-        await model.fit(prepared.train, {
-          onProgress: options.onProgress,
-          signal: options.signal,
-          validate: async () =>
-            (await evaluateRecommender(model, validation, { k: 100, fallback, phase: 'validate' })).metrics
-              .ndcg,
-        });
-        const fitSeconds = (performance.now() - started) / 1000;
         const figures = await evaluateColdStart(model, cold, {
           k,
           onProgress: options.onProgress,

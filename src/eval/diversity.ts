@@ -23,10 +23,9 @@ import {
   type DiversityContext,
   type DiversityMethod,
 } from '../models/diversity.js';
-import { getModelFactory } from '../models/registry.js';
 import type { Recommender } from '../models/types.js';
 import { prepareEvaluation, rowsOf, type PreparedEvaluation } from './evaluator.js';
-import { fitFallback } from './experiment.js';
+import { fitFallback, fitModel } from './experiment.js';
 import { catalogCoverage, meanPopularity, ndcgAtK, recallAtK } from './metrics.js';
 import { splitForProtocol, type ProtocolName } from './protocol.js';
 
@@ -243,6 +242,7 @@ export async function runDiversityExperiment(
   }
   const { protocol, split } = splitForProtocol(options.tables, options.protocol ?? 'auto', options.seed);
   const prepared = prepareEvaluation(split.train, split.test);
+  const validation = prepareEvaluation(split.train, split.validation);
   const profile = popularityProfile(prepared.itemPopularity);
   const fallback = await fitFallback(prepared);
   const report: DiversityExperimentReport = {
@@ -259,12 +259,16 @@ export async function runDiversityExperiment(
   };
   try {
     for (const kind of options.models) {
-      const factory = getModelFactory(kind);
-      const model = factory.create(factory.parseHyperparameters(options.hyperparameters?.[kind] ?? {}));
+      // Fitted as `recsys evaluate` and the cold-start task fit: early stopping on the validation slice.
+      const { model, fitSeconds } = await fitModel(
+        kind,
+        options.hyperparameters?.[kind] ?? {},
+        prepared,
+        fallback,
+        { onProgress: options.onProgress, signal: options.signal, validation },
+      );
       try {
-        const started = performance.now();
-        await model.fit(prepared.train, { onProgress: options.onProgress, signal: options.signal });
-        report.fitSeconds[kind] = (performance.now() - started) / 1000;
+        report.fitSeconds[kind] = fitSeconds;
         const lists = await candidateLists(model, prepared, fallback, DIVERSITY_CANDIDATES, options);
         const context = evaluationContext(prepared.itemPopularity, model.items, options.tables.movies);
         for (const method of methods) {

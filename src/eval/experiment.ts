@@ -92,36 +92,33 @@ export async function fitFallback(prepared: PreparedEvaluation): Promise<Recomme
 /** Cut-off of the early-stopping figure: one validation rating per user makes @10 noisy (see tune.ts). */
 const VALIDATION_K = 100;
 
+/** What `fitModel` needs besides the model and the data. */
+export interface FitModelOptions {
+  onProgress?: ProgressListener;
+  onEpoch?: (report: EpochReport) => void;
+  signal?: AbortSignal;
+  /**
+   * A slice to stop early on (same train): models that train by epochs score NDCG@100 on it after each one
+   * and keep the best epoch (the tuner chooses on the same figure).
+   */
+  validation?: PreparedEvaluation;
+}
+
 /**
- * Fits one model on `prepared.train` and evaluates it (the fallback ranks users without a train positive).
- * @example const { result, fitSeconds } = await fitAndEvaluate('itemknn', {}, prepared, fallback, { k: 10 });
+ * Creates one model from raw hyperparameters and fits it on `prepared.train`, stopping early on
+ * `options.validation` where the model trains by epochs: the one way every experiment (evaluate, cold start,
+ * diversity) fits, so their figures compare. The caller disposes the model.
+ * @example const { model, fitSeconds } = await fitModel('als', {}, prepared, fallback, { validation });
  */
-export async function fitAndEvaluate(
+export async function fitModel(
   kind: ModelKind,
   hyperparameters: Record<string, unknown>,
   prepared: PreparedEvaluation,
   fallback: Recommender,
-  options: {
-    k: number;
-    onProgress?: ProgressListener;
-    onEpoch?: (report: EpochReport) => void;
-    signal?: AbortSignal;
-    /**
-     * A slice to stop early on (same train): models that train by epochs score NDCG@100 on it after each
-     * one and keep the best epoch (the tuner chooses on the same figure).
-     */
-    validation?: PreparedEvaluation;
-  },
-): Promise<{
-  result: EvaluationResult;
-  fitSeconds: number;
-  /** The epoch kept, for models that stop early. */
-  bestEpoch?: number;
-  hyperparameters: Record<string, number | string | boolean>;
-}> {
+  options: FitModelOptions = {},
+): Promise<{ model: Recommender; fitSeconds: number; bestEpoch?: number }> {
   const factory = getModelFactory(kind);
-  const parsed = factory.parseHyperparameters(hyperparameters);
-  const model = factory.create(parsed);
+  const model = factory.create(factory.parseHyperparameters(hyperparameters));
   try {
     const started = performance.now();
     const validation = options.validation;
@@ -138,12 +135,38 @@ export async function fitAndEvaluate(
         : {}),
     });
     const fitSeconds = (performance.now() - started) / 1000;
+    return { model, fitSeconds, ...(fit.bestEpoch !== undefined ? { bestEpoch: fit.bestEpoch } : {}) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/**
+ * Fits one model on `prepared.train` and evaluates it (the fallback ranks users without a train positive).
+ * @example const { result, fitSeconds } = await fitAndEvaluate('itemknn', {}, prepared, fallback, { k: 10 });
+ */
+export async function fitAndEvaluate(
+  kind: ModelKind,
+  hyperparameters: Record<string, unknown>,
+  prepared: PreparedEvaluation,
+  fallback: Recommender,
+  options: FitModelOptions & { k: number },
+): Promise<{
+  result: EvaluationResult;
+  fitSeconds: number;
+  /** The epoch kept, for models that stop early. */
+  bestEpoch?: number;
+  hyperparameters: Record<string, number | string | boolean>;
+}> {
+  const { model, fitSeconds, bestEpoch } = await fitModel(kind, hyperparameters, prepared, fallback, options);
+  try {
     const result = await evaluateRecommender(model, prepared, { ...options, fallback });
     return {
       result,
       fitSeconds,
       hyperparameters: { ...model.hyperparameters },
-      ...(fit.bestEpoch !== undefined ? { bestEpoch: fit.bestEpoch } : {}),
+      ...(bestEpoch !== undefined ? { bestEpoch } : {}),
     };
   } finally {
     model.dispose();
