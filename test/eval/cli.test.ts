@@ -1,26 +1,10 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recsys, SHARED_MOVIELENS } from './cli-support.js';
 
-const run = promisify(execFile);
-const BIN = path.resolve(process.cwd(), 'bin', 'recsys.js');
-const SHARED = path.resolve(process.cwd(), '..', 'shared', 'movielens');
-
-async function recsys(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, RECSYS_TF_BACKEND: 'wasm', LOG_LEVEL: 'warn' },
-      maxBuffer: 16 << 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const SHARED = SHARED_MOVIELENS;
 
 describe('recsys evaluate and recsys tune (real processes)', () => {
   let dataDir: string;

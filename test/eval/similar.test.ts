@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyTopK } from '../../src/core/types.js';
 import { loadDatasetTables } from '../../src/data/load.js';
@@ -20,6 +18,7 @@ import {
 import { alsFactory } from '../../src/models/als.js';
 import { similarItemsOf } from '../../src/serving/similar-source.js';
 import { initBackend } from '../../src/tf/backend.js';
+import { recsys } from './cli-support.js';
 
 const SHARED = path.resolve(process.cwd(), '..', 'shared', 'movielens');
 
@@ -207,7 +206,6 @@ describe('similar movies on MovieLens (issue 11 targets)', () => {
 });
 
 describe('recsys evaluate --task similar (real process)', () => {
-  const BIN = path.resolve(process.cwd(), 'bin', 'recsys.js');
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'recsys-similar-cli-'));
@@ -215,19 +213,6 @@ describe('recsys evaluate --task similar (real process)', () => {
   afterAll(async () => {
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   });
-
-  async function recsys(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-        env: { ...process.env, RECSYS_TF_BACKEND: 'wasm', LOG_LEVEL: 'warn' },
-        maxBuffer: 16 << 20,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
 
   it('prints the table and the JSON report per model; an unknown task is refused', async () => {
     const common = ['evaluate', '--task', 'similar', '--dataset', 'ml-100k', '--from', SHARED];
