@@ -7,8 +7,8 @@ import { createNewMoviePlacement } from '../serving/new-movie-placement.js';
 import { createPopularityRanking, type PopularityRanking } from '../serving/popularity.js';
 import type { ServableModel } from '../serving/ports.js';
 import { createRankBatcher } from '../serving/rank-batcher.js';
-import { diversityContext, rankVisitor, showTop } from '../serving/visitor.js';
-import type { DiversityContext } from '../models/diversity.js';
+import { diversityContext, rankVisitor } from '../serving/visitor.js';
+import { diversify, type DiversityContext } from '../models/diversity.js';
 
 /** The serving pieces a CLI command builds from an artifact alone (no database). */
 export interface ArtifactServing {
@@ -82,7 +82,9 @@ export async function recommendLike(
         newMovies: createNewMoviePlacement(() => catalog),
       },
     );
-    return showTop(ids, request.k, request.diversity, serving.context, picks).flatMap((id) => {
+    const { k, diversity } = request;
+    const shown = diversify({ ranked: ids, k, diversity, context: serving.context, history: picks });
+    return shown.flatMap((id) => {
       const movie = catalog.get(id);
       return movie ? [{ id, title: movie.title, genre: movie.genre }] : [];
     });

@@ -12,7 +12,8 @@ import { similarByGenre } from './new-movies.js';
 import { createRankBatcher } from './rank-batcher.js';
 import { similarItemsOf } from './similar-source.js';
 import { createUserRankings, MAX_K } from './user-rankings.js';
-import { diversityContext, rankVisitor, showTop } from './visitor.js';
+import { diversityContext, rankVisitor } from './visitor.js';
+import { diversify } from '../models/diversity.js';
 import type {
   ModelDescription,
   RecommendationService,
@@ -216,7 +217,8 @@ export function createRecommendationService(options: RecommendationServiceOption
       const ids = rankings.cached(userId) ?? (await rankings.compute(userId));
       if (diversity === 0) return topMovies(ids, k);
       const liked = await rankings.likedOf(userId);
-      return showTop(ids, k, diversity, diversityContext(catalog, popularity), liked).map(movieOrThrow);
+      const context = diversityContext(catalog, popularity);
+      return diversify({ ranked: ids, k, diversity, context, history: liked }).map(movieOrThrow);
     },
 
     async recommendForPicks({ movies, genres, k, diversity = 0 }) {
@@ -227,7 +229,8 @@ export function createRecommendationService(options: RecommendationServiceOption
           { movies, genres },
           { ...deps, batcher: visitorBatcher },
         );
-        return showTop(ids, k, diversity, diversityContext(deps.catalog, deps.popularity), picks).map(
+        const context = diversityContext(deps.catalog, deps.popularity);
+        return diversify({ ranked: ids, k, diversity, context, history: picks }).map(
           (id) => deps.catalog.get(id) ?? movieOrThrow(id),
         );
       });

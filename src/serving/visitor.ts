@@ -1,4 +1,4 @@
-import { diversify, type DiversityContext } from '../models/diversity.js';
+import type { DiversityContext } from '../models/diversity.js';
 import type { Catalog } from './catalog.js';
 import { checkGenres, checkPicks, picksHistory, rankPicks } from './cold-start.js';
 import { prepareHistory } from './history.js';
@@ -65,20 +65,4 @@ export async function rankVisitor(
  */
 export function diversityContext(catalog: Catalog, popularity: PopularityRanking): DiversityContext {
   return { popularity: (id) => popularity.countOf(id), genres: (id) => catalog.genresOf(id) };
-}
-
-/**
- * The k movies to show from a `depth`-deep ranking: its head when `diversity` is 0, else `diversify`'s
- * re-ranking (src/models/diversity.ts) of the whole ranking.
- * @example showTop(ids, 10, 0.5, context, liked)
- */
-export function showTop(
-  ranked: readonly number[],
-  k: number,
-  diversity: number,
-  context: DiversityContext,
-  history: readonly number[],
-): number[] {
-  if (diversity === 0) return ranked.slice(0, k);
-  return diversify({ ranked, k, diversity, context, history });
 }

@@ -9,6 +9,7 @@ import { WEIGHT_PREFIX } from '../../src/artifacts/format.js';
 import { decodeMovies } from '../../src/artifacts/movies.js';
 import { topKRow } from '../../src/core/types.js';
 import { encoderFromSortedUnique } from '../../src/dataset/encoder.js';
+import { diversify } from '../../src/models/diversity.js';
 import { getModelFactory } from '../../src/models/registry.js';
 import type { ModelState, Recommender } from '../../src/models/types.js';
 import { genreNames } from '../../src/serving/catalog.js';
@@ -17,7 +18,6 @@ import { historyPolicyFrom, prepareHistory } from '../../src/serving/history.js'
 import { createPopularityRanking, type PopularityRanking } from '../../src/serving/popularity.js';
 import type { HistoryPolicy } from '../../src/serving/ports.js';
 import { MAX_K } from '../../src/serving/user-rankings.js';
-import { showTop } from '../../src/serving/visitor.js';
 import type { Movie, WebModelEntry } from './api.js';
 
 /** A model rebuilt in the page, with what ranking needs beside it. */
@@ -132,7 +132,7 @@ export async function rankInPage(
   };
   const ranked = rankPicks({ foldIn, picks: unique, genres: [], depth: MAX_K, popularity, catalog });
   const context = { popularity: (id: number) => popularity.countOf(id), genres: catalog.genresOf };
-  return showTop(ranked, k, diversity, context, unique);
+  return diversify({ ranked, k, diversity, context, history: unique });
 }
 
 async function fetchJson<T>(url: string): Promise<T> {
