@@ -44,6 +44,20 @@ export function historyPolicyFrom(training: Record<string, unknown> | null | und
   };
 }
 
+/**
+ * Whether a rating counts as a positive under the policy: at or above its threshold, every rating when it
+ * has none, and implicit rows (no rating) always, as they were in training.
+ * @example isPositive(3.5, DEFAULT_HISTORY_POLICY) // false
+ */
+export function isPositive(rating: number | null, policy: HistoryPolicy): boolean {
+  return rating === null || policy.threshold === 'none' || rating >= policy.threshold;
+}
+
+/** The raw ids of the positives among `ratings` (also movies the model does not know). */
+export function likedMovies(ratings: readonly RatingValue[], policy: HistoryPolicy): number[] {
+  return ratings.filter((r) => isPositive(r.rating, policy)).map((r) => r.movieId);
+}
+
 /** A user's ratings mapped onto a model's items. */
 export interface PreparedHistory {
   /** Raw ids of every movie the user rated (also the ones the model does not know). */
@@ -71,10 +85,7 @@ export function prepareHistory(
   }
   known.sort((a, b) => a.item - b.item);
   const ratedDense = Int32Array.from(known, (k) => k.item);
-  // Implicit rows (no rating) are positives whatever the threshold, as they were in training.
-  const kept = known.filter(
-    (k) => policy.threshold === 'none' || k.rating === null || k.rating >= policy.threshold,
-  );
+  const kept = known.filter((k) => isPositive(k.rating, policy));
   if (kept.length === 0) return { rated, ratedDense, positives: null };
   const itemsOut = Int32Array.from(kept, (k) => k.item);
   const hasAllRatings = kept.every((k) => k.rating !== null);

@@ -2,7 +2,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Catalog } from './catalog.js';
 import { ModelNotLoadedError } from './errors.js';
-import { prepareHistory } from './history.js';
+import { likedMovies, prepareHistory } from './history.js';
 import type { NewMoviePlacement } from './new-movie-placement.js';
 import type { ModelSlot } from './model-slot.js';
 import type { PopularityRanking } from './popularity.js';
@@ -164,7 +164,7 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
     const placement = options.newMovies;
     if (!placement || placement.newMovies(loaded).length === 0) return out;
     // Movies added after training (new-movie-placement.ts).
-    const liked = ratings.filter((r) => isPositive(r.rating, loaded)).map((r) => r.movieId);
+    const liked = likedMovies(ratings, loaded.historyPolicy);
     return [
       ...placement.place({
         loaded,
@@ -259,9 +259,7 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
     },
     async likedOf(userId) {
       const state = await userState(userId);
-      return withLease(async (loaded) =>
-        state.ratings.filter((r) => isPositive(r.rating, loaded)).map((r) => r.movieId),
-      );
+      return withLease(async (loaded) => likedMovies(state.ratings, loaded.historyPolicy));
     },
     async ensureUser(userId) {
       if (knownUsers.has(userId)) return;
@@ -282,12 +280,6 @@ export function createUserRankings(options: UserRankingsOptions): UserRankings {
     },
     clear: () => cache.clear(),
   };
-}
-
-/** A rating counts as liked under the model's history policy (implicit rows always). */
-function isPositive(rating: number | null, loaded: ServableModel): boolean {
-  const { threshold } = loaded.historyPolicy;
-  return rating === null || threshold === 'none' || rating >= threshold;
 }
 
 function sameRatings(a: readonly RatingValue[], b: readonly RatingValue[]): boolean {
