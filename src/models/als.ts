@@ -52,6 +52,8 @@ interface Fitted {
     itemUnitT: Tensor2D;
     /** Y^T Y + lambda I for fold-in (implicit), null for explicit. */
     gram: Tensor2D | null;
+    /** X^T X + lambda I for item fold-in (implicit), built on first use; null for explicit. */
+    userGram?: Tensor2D | null;
   };
 }
 
@@ -147,6 +149,27 @@ export class AlsModel extends RecommenderBase<AlsHyperparameters, Fitted> implem
   }
 
   /**
+   * The factors of an item the model was not trained on (a movie added after training), solved exactly from
+   * its raters against the user factors: `raters.items` are dense user indices (no retraining).
+   */
+  foldInItem(raters: UserHistory): Float32Array {
+    const fitted = this.need();
+    const { tensors } = fitted;
+    if (tensors.userGram === undefined) {
+      tensors.userGram = this.hyperparameters.explicit
+        ? null
+        : gramMatrix(tensors.userFactors, this.hyperparameters.regularization);
+    }
+    const matrix = historyMatrix([raters], fitted.users.size);
+    return solveRowsExactly(
+      matrix,
+      tensors.userFactors,
+      tensors.userGram,
+      solveSettings(this.hyperparameters),
+    );
+  }
+
+  /**
    * Similar items by support-aware co-rating cosine over the training matrix (co-rating.ts: shrinkage 20,
    * minimum support 2), not by the factors: measured with `recsys evaluate --task similar`, the factor cosine
    * put movies with one or two ratings first (their factors point wherever their few raters point) and lost
@@ -229,7 +252,14 @@ export class AlsModel extends RecommenderBase<AlsHyperparameters, Fitted> implem
   protected override release(fitted: Fitted): void {
     this.coRating = undefined;
     const t = fitted.tensors;
-    tf.dispose([t.userFactors, t.itemFactors, t.itemFactorsT, t.itemUnitT, ...(t.gram ? [t.gram] : [])]);
+    tf.dispose([
+      t.userFactors,
+      t.itemFactors,
+      t.itemFactorsT,
+      t.itemUnitT,
+      ...(t.gram ? [t.gram] : []),
+      ...(t.userGram ? [t.userGram] : []),
+    ]);
   }
 
   private foldInMatrix(matrix: CsrMatrix): Float32Array {

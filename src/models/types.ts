@@ -126,6 +126,19 @@ export function isFoldIn(model: Recommender): model is Recommender & FoldIn {
   return typeof (model as Partial<FoldIn>).foldIn === 'function';
 }
 
+/**
+ * Optional ability: latent factors for an item the model was not trained on, from its raters (`items` holds
+ * the raters' dense user indices, `values` what training gave their ratings), against the trained user
+ * factors: the item half-step, as `foldIn` is the user half-step.
+ */
+export interface ItemFoldIn {
+  foldInItem(raters: UserHistory): Float32Array;
+}
+
+export function isItemFoldIn(model: Recommender): model is Recommender & ItemFoldIn {
+  return typeof (model as Partial<ItemFoldIn>).foldInItem === 'function';
+}
+
 /** How the registry builds a model of one kind. */
 export interface ModelFactory<H extends HyperparameterValues = HyperparameterValues> {
   readonly kind: ModelKind;

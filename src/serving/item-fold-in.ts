@@ -1,38 +1,32 @@
-import { isFoldIn } from '../models/types.js';
-import { hostCholeskySolve } from '../tf/linalg.js';
+import { isFoldIn, isItemFoldIn, type ItemFoldIn } from '../models/types.js';
 import { prepareHistory, sameAsTraining, type PreparedHistory } from './history.js';
 import type { RatingValue, ServableModel } from './ports.js';
 
 /**
  * The item side of fold-in for movies added after training (issue 15.2), for implicit ALS: a new movie's
- * vector is the least-squares solution of the item half-step against the trained user factors X,
- *   (X^T X + lambda I + sum_u (c_u - 1) x_u x_u^T) y = sum_u c_u x_u,
- * over its raters u that the model was trained on, with the confidence c_u the training gave their rating
- * (history policy, then ALS's `alpha-r` / `one-plus-alpha-r` convention): exactly the step ALS training
- * runs for every item, with the user factors held. Its score for a person is x . y, like every other
- * movie's, so it is placed in their ranking where that score falls (`placeByScore`).
+ * vector is the model's own item half-step against its trained user factors (`foldInItem`: the step ALS
+ * training runs for every item, with the user factors held), over its raters that the model was trained on,
+ * their ratings given the values training gave them (history policy). Its score for a person is x . y, like
+ * every other movie's, so it is placed in their ranking where that score falls (`placeByScore`).
  *
- * Other kinds (item-kNN, EASE, the neural model, popularity, explicit ALS) have no such closed form in the
- * serving layer; their new movies stay on the genre rule of new-movies.ts until the next training. Raters the
- * model does not know (users created after training) do not count.
+ * Other kinds (item-kNN, EASE, the neural model, popularity) have no item fold-in, and explicit ALS is left
+ * out too; their new movies stay on the genre rule of new-movies.ts until the next training. Raters the model
+ * does not know (users created after training) do not count.
  */
 
-/** What item fold-in needs of a loaded ALS model. */
+/** What placing new movies by score needs of a loaded ALS model. */
 export interface FactorView {
   factors: number;
   userFactors: Float32Array;
   itemFactors: Float32Array;
-  /** X^T X + lambda I, row-major f x f (float64). */
-  gram: Float64Array;
-  alpha: number;
-  confidence: 'alpha-r' | 'one-plus-alpha-r';
+  foldInItem: ItemFoldIn['foldInItem'];
 }
 
 const views = new WeakMap<ServableModel, FactorView | null>();
 
 /**
  * The factor view of a loaded model, or null where item fold-in is not supported (see above). Computed once
- * per loaded model (X^T X: one pass over the user factors).
+ * per loaded model.
  * @example const view = factorViewOf(loaded); if (view) solveItemVector(view, loaded, raters);
  */
 export function factorViewOf(loaded: ServableModel): FactorView | null {
@@ -46,33 +40,17 @@ export function factorViewOf(loaded: ServableModel): FactorView | null {
 function buildView(loaded: ServableModel): FactorView | null {
   const { model } = loaded;
   const h = model.hyperparameters;
-  if (model.kind !== 'als' || h.explicit === true || !isFoldIn(model)) return null;
+  if (model.kind !== 'als' || h.explicit === true || !isFoldIn(model) || !isItemFoldIn(model)) return null;
   const { arrays } = model.getState();
   const users = arrays.userFactors?.data;
   const items = arrays.itemFactors?.data;
   const f = Number(h.factors);
   if (!(users instanceof Float32Array) || !(items instanceof Float32Array) || !(f > 0)) return null;
-  const gram = new Float64Array(f * f);
-  for (let u = 0; u < users.length / f; u++) {
-    const o = u * f;
-    for (let i = 0; i < f; i++) {
-      const xi = users[o + i] as number;
-      for (let j = 0; j <= i; j++)
-        gram[i * f + j] = (gram[i * f + j] as number) + xi * (users[o + j] as number);
-    }
-  }
-  const lambda = Number(h.regularization);
-  for (let i = 0; i < f; i++) {
-    for (let j = 0; j < i; j++) gram[j * f + i] = gram[i * f + j] as number;
-    gram[i * f + i] = (gram[i * f + i] as number) + lambda;
-  }
   return {
     factors: f,
     userFactors: users,
     itemFactors: items,
-    gram,
-    alpha: Number(h.alpha),
-    confidence: h.confidence === 'one-plus-alpha-r' ? 'one-plus-alpha-r' : 'alpha-r',
+    foldInItem: (raters) => model.foldInItem(raters),
   };
 }
 
@@ -88,22 +66,7 @@ export function solveItemVector(
 ): Float32Array | null {
   // The item side is the user side transposed: raters play the history's "movies", users the encoder.
   const side = prepareHistory(raters, loaded.model.users, loaded.historyPolicy).positives;
-  if (!side) return null;
-  const f = view.factors;
-  const a = Float32Array.from(view.gram);
-  const rhs = new Float32Array(f);
-  side.items.forEach((user, p) => {
-    const r = Math.abs(side.values?.[p] ?? 1);
-    const c = view.confidence === 'alpha-r' ? view.alpha * r : 1 + view.alpha * r;
-    const o = user * f;
-    for (let i = 0; i < f; i++) {
-      const xi = view.userFactors[o + i] as number;
-      rhs[i] = (rhs[i] as number) + c * xi;
-      for (let j = 0; j < f; j++)
-        a[i * f + j] = (a[i * f + j] as number) + (c - 1) * xi * (view.userFactors[o + j] as number);
-    }
-  });
-  return hostCholeskySolve(a, rhs, 1, f);
+  return side ? view.foldInItem(side) : null;
 }
 
 /**
