@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcsStore } from '../../src/storage/gcs.js';
 import { MOVIELENS_DIR, tempDir } from '../api/support.js';
 import { startFakeGcs, type FakeGcs } from '../support/fake-gcs.js';
+import { runRecsys } from '../support/recsys-process.js';
 
 /**
  * The data command lines on gs:// only, as real processes against the in-process fake of GCS
@@ -30,31 +30,11 @@ afterAll(async () => {
   await work?.remove();
 });
 
-function cleanEnv(): Record<string, string | undefined> {
-  const base = { ...process.env };
-  for (const name of Object.keys(base)) {
-    if (/^(RECSYS_|DATABASE_URL$|MOVIELENS_DIR$|PORT$|HOST$|LOG_|STORAGE_EMULATOR_HOST$)/.test(name))
-      delete base[name];
-  }
-  return base;
-}
-
 function recsys(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/recsys.js', ...args],
-      {
-        env: { ...cleanEnv(), STORAGE_EMULATOR_HOST: gcs.endpoint, LOG_LEVEL: 'warn', ...env },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
+  return runRecsys(args, { STORAGE_EMULATOR_HOST: gcs.endpoint, LOG_LEVEL: 'warn', ...env });
 }
 
 describe('recsys data etl and train on gs:// (fake GCS)', () => {

@@ -1,10 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call, MOVIELENS_DIR, tempDir, type Json } from '../api/support.js';
 import { readRated } from '../cli/support.js';
 import { dropSchema, postgresUrl, uniqueSchemaName } from '../db/support.js';
 import { startFakeGcs, type FakeGcs } from '../support/fake-gcs.js';
+import { cleanEnv, runRecsys } from '../support/recsys-process.js';
 
 /**
  * The command lines the images and Kubernetes Jobs run (infra/k8s), as real processes against the local
@@ -24,25 +25,8 @@ const schema = uniqueSchemaName('gcsjobs');
 let env: Record<string, string>;
 const timings: string[] = [];
 
-function cleanEnv(): Record<string, string | undefined> {
-  const base = { ...process.env };
-  for (const name of Object.keys(base)) {
-    if (/^(RECSYS_|DATABASE_URL$|MOVIELENS_DIR$|PORT$|HOST$|LOG_|STORAGE_EMULATOR_HOST$)/.test(name))
-      delete base[name];
-  }
-  return base;
-}
-
 function recsys(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/recsys.js', ...args],
-      { env: { ...cleanEnv(), ...env }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
+  return runRecsys(args, env);
 }
 
 async function ok(args: string[]): Promise<string> {
